@@ -1,0 +1,31 @@
+import ArgumentParser
+import Shared
+
+@main
+struct OcppServeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ocpp-serve",
+        abstract: "The OCPP 1.6J central system (not yet implemented: see issue 4).",
+        version: ToolkitVersion.current
+    )
+
+    func run() throws {
+        var err = StandardError()
+        print("ocpp-serve: not implemented yet", to: &err)
+        throw ExitCode(1)
+    }
+
+    /// ArgumentParser exits 64 on usage errors; the toolkit's contract says 2 (cli.md).
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch where exitCode(for: error) == .validationFailure {
+            var err = StandardError()
+            print(fullMessage(for: error), to: &err)
+            Self.exit(withError: ExitCode(2))
+        } catch {
+            Self.exit(withError: error)
+        }
+    }
+}
