@@ -1,1 +1,1 @@
-print("ocpp-bench: no benchmarks yet")
+print("ocpp-bench: pending")
