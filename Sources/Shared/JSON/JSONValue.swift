@@ -86,8 +86,12 @@ public struct JSONNumber: Sendable, Hashable, CustomStringConvertible {
     public init(_ value: Int) { self.text = String(value) }
     public init(_ value: Int64) { self.text = String(value) }
 
-    /// Writes the shortest text that reads back as `value`; `16` rather than `16.0`.
+    /// Writes the shortest text that reads back as `value`; `16` rather than `16.0`. NaN has no JSON spelling: `0`.
     public init(_ value: Decimal) {
+        guard !value.isNaN else {
+            self.text = "0"
+            return
+        }
         var text = value.description
         if text.contains(".") {
             while text.hasSuffix("0") { text.removeLast() }

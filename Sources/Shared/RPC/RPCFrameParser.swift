@@ -56,7 +56,7 @@ public enum RPCFrameParser {
             repairs.append(Repair(.messageIDIrregular, path: "", detail: "id of \(id.utf8.count) characters"))
         case .number(let n):
             guard mode == .lenient else {
-                return answerOrDrop(type, id: n.text, code: .formationViolation, "message id must be a string")
+                return answerOrDrop(type, id: nil, code: .formationViolation, "message id must be a string")
             }
             messageID = n.text
             repairs.append(Repair(.messageIDIrregular, path: "", detail: "numeric id \(n.text) read as text"))
