@@ -9,18 +9,44 @@ let package = Package(
     platforms: [.macOS(.v15)],  // ignored on Linux; Hummingbird needs macOS 14+
     products: ["ocpp-serve", "ocpp-ctl", "ocpp-sim", "ocpp-report", "ocpp-bench"].map { .executable(name: $0, targets: [$0]) },
     dependencies: [
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
         .systemLibrary(name: "CReadline", path: "Sources/CReadline", providers: [.apt(["libreadline-dev"])]),
-        .target(name: "Shared", swiftSettings: strict),
-        .executableTarget(name: "ocpp-serve", dependencies: ["Shared", p("ArgumentParser", "swift-argument-parser")], swiftSettings: strict),
+        .target(name: "Shared", dependencies: [p("Logging", "swift-log"), p("GRDB", "GRDB.swift")], swiftSettings: strict),
+        .executableTarget(
+            name: "ocpp-serve",
+            dependencies: [
+                "Shared", p("ArgumentParser", "swift-argument-parser"), p("Hummingbird", "hummingbird"),
+                p("HummingbirdWebSocket", "hummingbird-websocket"), p("HTTPTypes", "swift-http-types"), p("NIOCore", "swift-nio"),
+                p("NIOWebSocket", "swift-nio"), p("Logging", "swift-log"), p("ServiceLifecycle", "swift-service-lifecycle"), p("UnixSignals", "swift-service-lifecycle"),
+                p("GRDB", "GRDB.swift"), p("Yams", "Yams"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(name: "ocpp-ctl", dependencies: ["Shared", p("ArgumentParser", "swift-argument-parser")], swiftSettings: strict),
         .executableTarget(name: "ocpp-sim", dependencies: ["Shared", p("ArgumentParser", "swift-argument-parser")], swiftSettings: strict),
         .executableTarget(name: "ocpp-report", dependencies: ["Shared", p("ArgumentParser", "swift-argument-parser")], swiftSettings: strict),
         // Prints hot-path figures for BENCHMARKS.md; run it in release mode (scripts/bench.sh).
         .executableTarget(name: "ocpp-bench", dependencies: ["Shared"], path: "Benchmarks/ocpp-bench", swiftSettings: strict),
         .testTarget(name: "SharedTests", dependencies: ["Shared", p("PropertyBased", "swift-property-based")], swiftSettings: strict),
+        // Depending on the executables makes `swift test` build them; end-to-end tests start the real binaries.
+        .testTarget(
+            name: "ocpp-serveTests",
+            dependencies: [
+                "ocpp-serve", "Shared", p("GRDB", "GRDB.swift"), p("HummingbirdWSClient", "hummingbird-websocket"),
+                p("HTTPTypes", "swift-http-types"), p("Logging", "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
     ]
 )

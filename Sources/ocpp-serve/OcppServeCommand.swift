@@ -1,25 +1,155 @@
 import ArgumentParser
+import Foundation
+import GRDB
+import Hummingbird
+import HummingbirdWebSocket
+import Logging
+import ServiceLifecycle
 import Shared
+import UnixSignals
 
 @main
-struct OcppServeCommand: ParsableCommand {
+struct OcppServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ocpp-serve",
-        abstract: "The OCPP 1.6J central system (not yet implemented: see issue 4).",
+        abstract: "The OCPP 1.6J central system: chargers connect over WebSocket; every message is answered and stored in SQLite.",
+        discussion: """
+            Chargers connect to ws://HOST:PORT/<any path>/<chargePointId> offering the subprotocol ocpp1.6.
+            Transaction messages are acknowledged only after they are committed (group commit, WAL).
+            SIGINT/SIGTERM: stop accepting, close connections, commit what is queued, exit 0.
+            Settings come from flags, else from --config FILE (YAML, keys named like the flags), else defaults.
+            """,
         version: ToolkitVersion.current
     )
 
-    func run() throws {
-        var err = StandardError()
-        print("ocpp-serve: not implemented yet", to: &err)
-        throw ExitCode(1)
+    @Option(help: "Address to listen on for chargers (HOST:PORT; port 0 picks a free port).")
+    var listen: String?
+
+    @Option(help: "SQLite database file, created and migrated on start. Environment: OCPP_DB. (default: ocpp.sqlite)")
+    var db: String?
+
+    @Option(help: "Control socket for ocpp-ctl (served from issue 5 on). Environment: OCPP_SOCKET.")
+    var socket: String?
+
+    @Option(help: "YAML config file; flags win over it.")
+    var config: String?
+
+    @Option(help: "Heartbeat interval in seconds sent to accepted chargers. (default: 300)")
+    var heartbeatInterval: Int?
+
+    @Option(help: "Interval in seconds sent with a Pending or Rejected BootNotification answer. (default: 60)")
+    var retryInterval: Int?
+
+    @Option(help: "Policy for chargers not in the database: accept, pending, reject. (default: accept)")
+    var unknownChargers: String?
+
+    @Option(help: "Policy for id tags not in the tag list: accept, reject. (default: reject)")
+    var unknownTags: String?
+
+    @Option(help: "Accept this charger id without a subprotocol offer, as OCPP 1.6 ('*' for all). Repeatable.")
+    var acceptWithoutSubprotocol: [String] = []
+
+    @Option(help: "Seconds between server WebSocket pings; 0 disables. (default: 30)")
+    var pingInterval: Int?
+
+    @Option(help: "Mark a connected charger offline after this many heartbeat intervals of silence. (default: 3)")
+    var offlineAfter: Int?
+
+    @Option(help: "Days raw frames are kept; 0 keeps them forever. (default: 90)")
+    var frameRetentionDays: Int?
+
+    @Option(help: "Payload validation of what chargers send: lenient (repair vendor quirks) or strict. (default: lenient)")
+    var validation: String?
+
+    @Option(help: "Largest WebSocket message accepted, in bytes. (default: 1048576)")
+    var maxMessage: Int?
+
+    @Option(help: "DataTransfer vendorId answered Accepted (others get UnknownVendorId). Repeatable.")
+    var dataTransferVendor: [String] = []
+
+    @Option(help: "SQLite durability: full (fsync per commit) or normal (survives a crash, not a power loss). (default: full)")
+    var sync: String?
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical. (default: info)")
+    var logLevel: String?
+
+    /// Flags over the config file over defaults; a bad value is a usage error naming the fix.
+    func resolve() throws -> ServerConfiguration {
+        var c = ServerConfiguration()
+        let file = try config.map { path in
+            do { return try ConfigFile.load(path: path) } catch { throw ValidationError("cannot read --config \(path): \(error)") }
+        } ?? ConfigFile()
+        if let listen = listen ?? file.listen {
+            let parts = listen.split(separator: ":", omittingEmptySubsequences: false)
+            guard parts.count >= 2, let port = Int(parts[parts.count - 1]), (0...65535).contains(port) else {
+                throw ValidationError("--listen expects HOST:PORT, e.g. 0.0.0.0:9000 (got \(listen))")
+            }
+            c.host = parts.dropLast().joined(separator: ":")
+            c.port = port
+        }
+        if let path = db ?? file.db ?? ProcessInfo.processInfo.environment["OCPP_DB"] { c.databasePath = path }
+        if let v = heartbeatInterval ?? file.heartbeatInterval {
+            guard v > 0 else { throw ValidationError("--heartbeat-interval must be a positive number of seconds") }
+            c.heartbeatInterval = v
+        }
+        if let v = retryInterval ?? file.retryInterval { c.retryInterval = max(0, v) }
+        if let v = unknownChargers ?? file.unknownChargers {
+            guard let p = ServerConfiguration.UnknownChargerPolicy(rawValue: v) else {
+                throw ValidationError("--unknown-chargers expects accept, pending or reject (got \(v))")
+            }
+            c.unknownChargers = p
+        }
+        if let v = unknownTags ?? file.unknownTags {
+            guard let p = ServerConfiguration.UnknownTagPolicy(rawValue: v) else {
+                throw ValidationError("--unknown-tags expects accept or reject (got \(v))")
+            }
+            c.unknownTags = p
+        }
+        c.acceptWithoutSubprotocol = Set(acceptWithoutSubprotocol + (file.acceptWithoutSubprotocol ?? []))
+        if let v = pingInterval ?? file.pingInterval { c.pingInterval = max(0, v) }
+        if let v = offlineAfter ?? file.offlineAfter {
+            guard v > 0 else { throw ValidationError("--offline-after must be at least 1 heartbeat interval") }
+            c.offlineAfterHeartbeats = v
+        }
+        if let v = frameRetentionDays ?? file.frameRetentionDays { c.frameRetentionDays = max(0, v) }
+        if let v = validation ?? file.validation {
+            guard let mode = ValidationMode(rawValue: v) else { throw ValidationError("--validation expects lenient or strict (got \(v))") }
+            c.validation = mode
+        }
+        if let v = maxMessage ?? file.maxMessage {
+            guard v >= 1024 else { throw ValidationError("--max-message must be at least 1024 bytes") }
+            c.maxMessageBytes = v
+        }
+        c.dataTransferVendors = Set(dataTransferVendor + (file.dataTransferVendors ?? []))
+        if let v = sync ?? file.sync {
+            guard let mode = ServerConfiguration.SyncMode(rawValue: v) else { throw ValidationError("--sync expects full or normal (got \(v))") }
+            c.sync = mode
+        }
+        if let v = logLevel ?? file.logLevel {
+            guard Logger.Level(rawValue: v) != nil else { throw ValidationError("--log-level expects trace, debug, info, notice, warning, error or critical") }
+            c.logLevel = v
+        }
+        return c
+    }
+
+    func run() async throws {
+        let configuration = try resolve()
+        let level = Logger.Level(rawValue: configuration.logLevel) ?? .info
+        LoggingSystem.bootstrap { LineLogHandler(label: $0, level: level) }
+        let logger = Logger(label: "ocpp-serve")
+        let server = try ServerAssembly(configuration: configuration, logger: logger)
+        try await server.run()
     }
 
     /// ArgumentParser exits 64 on usage errors; the toolkit's contract says 2 (cli.md).
-    static func main() {
+    static func main() async {
         do {
             var command = try parseAsRoot()
-            try command.run()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
         } catch where exitCode(for: error) == .validationFailure {
             var err = StandardError()
             print(fullMessage(for: error), to: &err)

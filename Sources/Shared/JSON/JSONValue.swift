@@ -170,10 +170,14 @@ public struct JSONMember: Sendable, Hashable {
 }
 
 /// A JSON object with its members in source order. OCPP payloads are small, so lookups scan linearly.
-public struct JSONObject: Sendable, Hashable, RandomAccessCollection {
+public struct JSONObject: Sendable, Hashable, RandomAccessCollection, ExpressibleByDictionaryLiteral {
     public var members: [JSONMember]
 
     public init(_ members: [JSONMember] = []) { self.members = members }
+
+    public init(dictionaryLiteral elements: (String, JSONValue)...) {
+        self.members = elements.map { JSONMember(key: $0.0, value: $0.1) }
+    }
 
     public var startIndex: Int { members.startIndex }
     public var endIndex: Int { members.endIndex }

@@ -84,15 +84,15 @@ public struct PayloadValidator: Sendable {
             var index = 0
             while index < object.members.count {
                 var key = object.members[index].key
-                var propertySchema = schema.property(key)
-                if propertySchema == nil {
+                var property = schema.property(key)
+                if property == nil {
                     if lenient, let canonical = schema.propertyName(caseInsensitive: key), object[canonical] == nil {
                         path.append(.key(canonical))
                         repair(.propertyNameCase, "\(key) read as \(canonical)")
                         path.removeLast()
                         object.members[index].key = canonical
                         key = canonical
-                        propertySchema = schema.property(canonical)
+                        property = schema.property(canonical)
                     } else if !schema.additionalProperties {
                         path.append(.key(key))
                         defer { path.removeLast() }
@@ -102,21 +102,21 @@ public struct PayloadValidator: Sendable {
                         continue
                     }
                 }
-                guard let propertySchema else {
+                guard let property else {
                     index += 1
                     continue
                 }
                 path.append(.key(key))
                 defer { path.removeLast() }
-                if lenient, !schema.required.contains(key), Self.standsForAbsent(object.members[index].value, propertySchema) {
+                if lenient, !property.isRequired, Self.standsForAbsent(object.members[index].value, property.schema) {
                     repair(.absentValueRemoved, "\(object.members[index].value.serialized()) removed")
                     object.members.remove(at: index)
                     continue
                 }
-                try check(&object.members[index].value, propertySchema)
+                try check(&object.members[index].value, property.schema)
                 index += 1
             }
-            for property in schema.properties where schema.required.contains(property.name) && object[property.name] == nil {
+            for property in schema.properties where property.isRequired && object[property.name] == nil {
                 path.append(.key(property.name))
                 defer { path.removeLast() }
                 if lenient, case .string(let s) = property.schema, s.format == .dateTime {

@@ -34,15 +34,16 @@ public enum SchemaCompiler {
         guard case .string(let type)? = schema["type"] else { return .any }
         switch type {
         case "object":
-            var properties: [(name: String, schema: SchemaNode)] = []
+            let required = Set(schema["required"]?.arrayValue?.compactMap(\.stringValue) ?? [])
+            var properties: [SchemaProperty] = []
             if case .object(let props)? = schema["properties"] {
                 for member in props {
-                    properties.append((member.key, try compile(member.value, root: root, path: path + "/" + member.key, depth: depth + 1)))
+                    let compiled = try compile(member.value, root: root, path: path + "/" + member.key, depth: depth + 1)
+                    properties.append(SchemaProperty(name: member.key, schema: compiled, isRequired: required.contains(member.key)))
                 }
             }
-            let required = Set(schema["required"]?.arrayValue?.compactMap(\.stringValue) ?? [])
             let additional = schema["additionalProperties"]?.boolValue ?? true
-            return .object(ObjectSchema(properties: properties, required: required, additionalProperties: additional))
+            return .object(ObjectSchema(properties: properties, additionalProperties: additional))
         case "array":
             let items = try schema["items"].map { (items) throws(Failure) in try compile(items, root: root, path: path + "/items", depth: depth + 1) }
             return .array(ArraySchema(items: items ?? .any, minItems: schema["minItems"]?.numberValue?.int, maxItems: schema["maxItems"]?.numberValue?.int))

@@ -26,13 +26,21 @@ public indirect enum SchemaNode: Sendable {
     }
 }
 
+/// One property of an object schema. A struct, not a tuple: tuple arrays cost a runtime metadata lookup per use.
+public struct SchemaProperty: Sendable {
+    public var name: String
+    public var schema: SchemaNode
+    public var isRequired: Bool
+}
+
 public struct ObjectSchema: Sendable {
-    public var properties: [(name: String, schema: SchemaNode)]
-    public var required: Set<String>
+    public var properties: [SchemaProperty]
     public var additionalProperties: Bool
 
-    public func property(_ name: String) -> SchemaNode? {
-        for p in properties where p.name == name { return p.schema }
+    public var required: Set<String> { Set(properties.filter(\.isRequired).map(\.name)) }
+
+    public func property(_ name: String) -> SchemaProperty? {
+        for p in properties where p.name == name { return p }
         return nil
     }
 

@@ -1,0 +1,31 @@
+import GRDB
+
+/// Opens the SQLite store: WAL (readers never block the writer), migrations applied, foreign keys on.
+public enum StoreDatabase {
+    /// Opens (creating and migrating) the database at `path` for writing.
+    /// `fullSync`: fsync at every commit, so a committed write survives power loss; otherwise WAL + NORMAL, which
+    /// survives a process crash. Set after opening, because GRDB sets NORMAL while enabling WAL (conventions P10).
+    public static func openForWriting(path: String, fullSync: Bool) throws -> DatabasePool {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(5)
+        let pool = try DatabasePool(path: path, configuration: configuration)
+        try StoreSchema.migrator.migrate(pool)
+        try pool.writeWithoutTransaction { db in
+            try db.execute(sql: fullSync ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL")
+        }
+        return pool
+    }
+
+    /// Opens an existing database read-only: safe beside a running server (reports, queries).
+    public static func openForReading(path: String) throws -> DatabasePool {
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(5)
+        return try DatabasePool(path: path, configuration: configuration)
+    }
+
+    /// The `synchronous` setting in force (0 OFF, 1 NORMAL, 2 FULL), for tests.
+    public static func synchronousLevel(_ pool: DatabasePool) throws -> Int {
+        try pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
+    }
+}

@@ -1,0 +1,91 @@
+import GRDB
+
+/// The database layout every tool agrees on: ocpp-serve writes it, ocpp-ctl and ocpp-report read it.
+///
+/// Times are INTEGER milliseconds since 1970 UTC (`*_ms`): cheap to index and to aggregate by month. Sampled values
+/// are stored in base units (`MeterUnits`) with the received text and unit beside them. Migrations are append-only.
+public enum StoreSchema {
+    public static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE chargers (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        registration TEXT NOT NULL DEFAULT 'Accepted' CHECK (registration IN ('Accepted','Pending','Rejected')),
+                        vendor TEXT, model TEXT, serial_number TEXT, charge_box_serial_number TEXT, firmware_version TEXT,
+                        iccid TEXT, imsi TEXT, meter_type TEXT, meter_serial_number TEXT,
+                        heartbeat_interval INTEGER,
+                        first_seen_ms INTEGER NOT NULL, last_boot_ms INTEGER, last_seen_ms INTEGER,
+                        online INTEGER NOT NULL DEFAULT 0,
+                        firmware_status TEXT, firmware_status_ms INTEGER,
+                        diagnostics_status TEXT, diagnostics_status_ms INTEGER
+                    );
+                    CREATE TABLE connectors (
+                        charger_id TEXT NOT NULL REFERENCES chargers(id) ON DELETE CASCADE,
+                        connector_id INTEGER NOT NULL,
+                        status TEXT NOT NULL, error_code TEXT NOT NULL, info TEXT, vendor_id TEXT, vendor_error_code TEXT,
+                        status_ms INTEGER NOT NULL,
+                        PRIMARY KEY (charger_id, connector_id)
+                    ) WITHOUT ROWID;
+                    CREATE TABLE status_history (
+                        id INTEGER PRIMARY KEY,
+                        charger_id TEXT NOT NULL, connector_id INTEGER NOT NULL,
+                        status TEXT NOT NULL, error_code TEXT NOT NULL, info TEXT, vendor_id TEXT, vendor_error_code TEXT,
+                        at_ms INTEGER NOT NULL, received_ms INTEGER NOT NULL
+                    );
+                    CREATE INDEX status_history_by_charger ON status_history(charger_id, at_ms);
+                    CREATE TABLE id_tags (
+                        id_tag TEXT PRIMARY KEY NOT NULL COLLATE NOCASE,
+                        status TEXT NOT NULL DEFAULT 'Accepted' CHECK (status IN ('Accepted','Blocked','Expired','Invalid')),
+                        expiry_ms INTEGER, parent_id_tag TEXT COLLATE NOCASE,
+                        created_ms INTEGER NOT NULL
+                    );
+                    CREATE TABLE transactions (
+                        id INTEGER PRIMARY KEY,
+                        charger_id TEXT NOT NULL, connector_id INTEGER,
+                        id_tag TEXT, start_id_tag_status TEXT,
+                        start_ms INTEGER, meter_start INTEGER, reservation_id INTEGER,
+                        stop_ms INTEGER, meter_stop INTEGER, stop_reason TEXT, stop_id_tag TEXT,
+                        stale INTEGER NOT NULL DEFAULT 0, orphan INTEGER NOT NULL DEFAULT 0, charger_transaction_id INTEGER,
+                        created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL
+                    );
+                    CREATE UNIQUE INDEX transactions_retried_start
+                        ON transactions(charger_id, connector_id, id_tag, start_ms, meter_start) WHERE orphan = 0;
+                    CREATE INDEX transactions_open ON transactions(charger_id, connector_id) WHERE stop_ms IS NULL;
+                    CREATE INDEX transactions_by_start ON transactions(start_ms);
+                    CREATE TABLE meter_values (
+                        id INTEGER PRIMARY KEY,
+                        charger_id TEXT NOT NULL, connector_id INTEGER NOT NULL, transaction_id INTEGER,
+                        at_ms INTEGER NOT NULL,
+                        measurand TEXT NOT NULL, phase TEXT NOT NULL DEFAULT '', location TEXT NOT NULL, context TEXT NOT NULL,
+                        format TEXT NOT NULL, value REAL, unit TEXT NOT NULL, raw_value TEXT NOT NULL, raw_unit TEXT
+                    );
+                    CREATE UNIQUE INDEX meter_values_unique
+                        ON meter_values(charger_id, connector_id, IFNULL(transaction_id, 0), at_ms, measurand, phase, location, context);
+                    CREATE INDEX meter_values_by_transaction ON meter_values(transaction_id, at_ms);
+                    CREATE INDEX meter_values_by_time ON meter_values(at_ms);
+                    CREATE TABLE data_transfers (
+                        id INTEGER PRIMARY KEY,
+                        charger_id TEXT NOT NULL, direction TEXT NOT NULL, vendor_id TEXT NOT NULL, message_id TEXT, data TEXT,
+                        status TEXT, at_ms INTEGER NOT NULL
+                    );
+                    CREATE TABLE frames (
+                        id INTEGER PRIMARY KEY,
+                        charger_id TEXT NOT NULL, direction TEXT NOT NULL CHECK (direction IN ('in','out')),
+                        at_ms INTEGER NOT NULL, message_type INTEGER, action TEXT, message_id TEXT,
+                        text TEXT NOT NULL, repairs TEXT
+                    );
+                    CREATE INDEX frames_by_time ON frames(at_ms);
+                    CREATE INDEX frames_by_charger ON frames(charger_id, at_ms);
+                    CREATE TABLE events (
+                        id INTEGER PRIMARY KEY,
+                        at_ms INTEGER NOT NULL, charger_id TEXT, kind TEXT NOT NULL, detail TEXT
+                    );
+                    CREATE INDEX events_by_time ON events(at_ms);
+                    """
+            )
+        }
+        return migrator
+    }
+}

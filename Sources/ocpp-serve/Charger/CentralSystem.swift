@@ -1,0 +1,230 @@
+import Foundation
+import GRDB
+import Logging
+import Shared
+
+/// Answers every charger-initiated OCPP 1.6 message: reads the frame, validates it (lenient by default), applies
+/// it to the store and builds the CALLRESULT. Transaction messages are answered only after their commit.
+struct CentralSystem: Sendable {
+    let configuration: ServerConfiguration
+    let writer: StoreWriter
+    let database: DatabasePool
+    let events: EventBus
+    let logger: Logger
+
+    /// Actions whose answers are cached per charger, so a repeated message id is answered without a second effect.
+    static let replayedActions: Set<String> = ["StartTransaction", "StopTransaction", "MeterValues", "DataTransfer"]
+
+    /// Handles one text message from `charger`; returns the text to send back, if any.
+    func handle(_ text: String, from charger: ChargerContext) async -> String? {
+        let receivedMs = Timestamp.nowMilliseconds()
+        let chargerID = charger.chargerID
+        switch RPCFrameParser.parse(text, mode: configuration.validation) {
+        case .ignore(let reason):
+            record(.inbound, chargerID, receivedMs, text, type: nil, action: nil, id: nil, repairs: [])
+            logger.debug("ignored message", metadata: ["charger": "\(chargerID)", "reason": "\(reason)"])
+            return nil
+        case .invalidResponse(let id, let reason):
+            record(.inbound, chargerID, receivedMs, text, type: nil, action: nil, id: id, repairs: [])
+            logger.warning("malformed answer", metadata: ["charger": "\(chargerID)", "reason": "\(reason)"])
+            return nil
+        case .reject(let error):
+            record(.inbound, chargerID, receivedMs, text, type: MessageType.call.rawValue, action: nil, id: error.messageID, repairs: [])
+            logger.warning("malformed frame", metadata: ["charger": "\(chargerID)", "error": "\(error.code.rawValue)", "reason": "\(error.description)"])
+            return reply(error.serialized(), chargerID, receivedMs, type: .callError, action: nil, id: error.messageID)
+        case .frame(.callResult(let result), _, let repairs):
+            record(.inbound, chargerID, receivedMs, text, type: MessageType.callResult.rawValue, action: nil, id: result.messageID, repairs: repairs)
+            return nil
+        case .frame(.callError(let error), _, let repairs):
+            record(.inbound, chargerID, receivedMs, text, type: MessageType.callError.rawValue, action: nil, id: error.messageID, repairs: repairs)
+            return nil
+        case .frame(.call(let call), _, let frameRepairs):
+            if let cached = charger.cachedReply(messageID: call.messageID, action: call.action) {
+                record(.inbound, chargerID, receivedMs, text, type: 2, action: call.action, id: call.messageID, repairs: frameRepairs)
+                logger.info("repeated message answered from cache", metadata: ["charger": "\(chargerID)", "action": "\(call.action)", "id": "\(call.messageID)"])
+                return reply(cached, chargerID, receivedMs, type: .callResult, action: call.action, id: call.messageID)
+            }
+            var repairs = frameRepairs
+            let validated: ValidatedPayload
+            do {
+                validated = try PayloadValidator.validateRequest(call, mode: configuration.validation, receivedAt: Timestamp(milliseconds: receivedMs))
+            } catch {
+                record(.inbound, chargerID, receivedMs, text, type: 2, action: call.action, id: call.messageID, repairs: repairs)
+                return refuse(call, error, chargerID, receivedMs)
+            }
+            repairs += validated.repairs
+            record(.inbound, chargerID, receivedMs, text, type: 2, action: call.action, id: call.messageID, repairs: repairs)
+            if !repairs.isEmpty {
+                events.publish(
+                    ServerEvent(atMs: receivedMs, chargerID: chargerID, kind: .repairs, detail: ["action": .string(call.action), "repairs": .array(repairs.map(\.json))])
+                )
+            }
+            do {
+                let payload = try await dispatch(validated, from: charger, receivedMs: receivedMs)
+                let answer = RPCCallResult(messageID: call.messageID, payload: payload).serialized()
+                if Self.replayedActions.contains(call.action) {
+                    charger.cacheReply(messageID: call.messageID, action: call.action, text: answer)
+                }
+                return reply(answer, chargerID, receivedMs, type: .callResult, action: call.action, id: call.messageID)
+            } catch let error as OCPPError {
+                return refuse(call, error, chargerID, receivedMs)
+            } catch {
+                // Store failures and the like: never acknowledge, let the charger retry; details stay in the log.
+                logger.error("CALL failed", metadata: ["charger": "\(chargerID)", "action": "\(call.action)", "error": "\(error)"])
+                let text = RPCCallError(messageID: call.messageID, code: .internalError, description: "the central system could not process the message").serialized()
+                return reply(text, chargerID, receivedMs, type: .callError, action: call.action, id: call.messageID)
+            }
+        }
+    }
+
+    private func refuse(_ call: RPCCall, _ error: OCPPError, _ chargerID: String, _ receivedMs: Int64) -> String {
+        logger.warning(
+            "CALL refused",
+            metadata: ["charger": "\(chargerID)", "action": "\(call.action)", "error": "\(error.code.rawValue)", "reason": "\(error.description)"]
+        )
+        let text = RPCCallError(messageID: call.messageID, error).serialized()
+        return reply(text, chargerID, receivedMs, type: .callError, action: call.action, id: call.messageID)
+    }
+
+    private func dispatch(_ validated: ValidatedPayload, from charger: ChargerContext, receivedMs: Int64) async throws -> JSONValue {
+        let chargerID = charger.chargerID
+        let action = validated.action
+        if action.initiator == .centralSystem {
+            throw OCPPError(.notSupported, "\(action.rawValue) is sent by a central system, not to it")
+        }
+        if action != .bootNotification, charger.registration == "Rejected" {
+            throw OCPPError(.securityError, "the charger is not accepted by this central system: send BootNotification")
+        }
+        let now = Timestamp(milliseconds: receivedMs)
+        switch action {
+        case .bootNotification:
+            let boot = try BootNotificationRequest(json: validated.payload)
+            let registration = charger.registration
+            let interval = registration == "Accepted" ? configuration.heartbeatInterval : configuration.retryInterval
+            let result = try await writer.submit(.boot(chargerID: chargerID, boot, registration: registration, interval: interval, atMs: receivedMs))
+            charger.booted(registration: registration, heartbeatInterval: configuration.heartbeatInterval)
+            events.publish(
+                ServerEvent(
+                    atMs: receivedMs, chargerID: chargerID, kind: .boot,
+                    detail: ["registration": .string(registration), "vendor": .string(boot.chargePointVendor), "model": .string(boot.chargePointModel),
+                        "firmware": boot.firmwareVersion.map(JSONValue.string) ?? .null]
+                )
+            )
+            if case .booted(let stale) = result, stale > 0 {
+                events.publish(ServerEvent(atMs: receivedMs, chargerID: chargerID, kind: .staleTransactions, detail: ["count": .number(JSONNumber(stale))]))
+            }
+            return BootNotificationResponse(status: RegistrationStatus(rawValue: registration), currentTime: now, interval: interval).json
+
+        case .heartbeat:
+            return HeartbeatResponse(currentTime: now).json
+
+        case .statusNotification:
+            let status = try StatusNotificationRequest(json: validated.payload)
+            writer.submitDetached(.status(chargerID: chargerID, status, receivedMs: receivedMs))
+            var detail: JSONObject = ["connector": .number(JSONNumber(status.connectorId)), "status": .string(status.status.rawValue), "errorCode": .string(status.errorCode.rawValue)]
+            if let info = status.info { detail["info"] = .string(info) }
+            if let code = status.vendorErrorCode { detail["vendorErrorCode"] = .string(code) }
+            events.publish(ServerEvent(atMs: receivedMs, chargerID: chargerID, kind: .status, detail: .object(detail)))
+            if status.status == .faulted || status.errorCode != .noError {
+                events.publish(ServerEvent(atMs: receivedMs, chargerID: chargerID, kind: .fault, detail: .object(detail)))
+            }
+            return StatusNotificationResponse().json
+
+        case .authorize:
+            let request = try AuthorizeRequest(json: validated.payload)
+            return AuthorizeResponse(idTagInfo: try await idTagInfo(request.idTag, nowMs: receivedMs)).json
+
+        case .startTransaction:
+            let start = try StartTransactionRequest(json: validated.payload)
+            let info = try await idTagInfo(start.idTag, nowMs: receivedMs)
+            let result = try await writer.submit(.startTransaction(chargerID: chargerID, start, idTagStatus: info.status.rawValue, receivedMs: receivedMs))
+            guard case .started(let transactionID, let retried) = result else { throw OCPPError(.internalError, "no transaction id") }
+            if !retried {
+                events.publish(
+                    ServerEvent(
+                        atMs: receivedMs, chargerID: chargerID, kind: .transactionStart,
+                        detail: ["transactionId": .number(JSONNumber(transactionID)), "connector": .number(JSONNumber(start.connectorId)),
+                            "idTag": .string(start.idTag), "meterStart": .number(JSONNumber(start.meterStart)), "idTagStatus": .string(info.status.rawValue)]
+                    )
+                )
+            }
+            return StartTransactionResponse(idTagInfo: info, transactionId: transactionID).json
+
+        case .stopTransaction:
+            let stop = try StopTransactionRequest(json: validated.payload)
+            let result = try await writer.submit(.stopTransaction(chargerID: chargerID, stop, receivedMs: receivedMs))
+            var detail: JSONObject = ["transactionId": .number(JSONNumber(stop.transactionId)), "meterStop": .number(JSONNumber(stop.meterStop)),
+                "reason": .string(stop.reason?.rawValue ?? "Local")]
+            if case .stopped(let resolved, let wasStale, let resolvedFrom) = result {
+                if resolved == nil { detail["orphan"] = true }
+                if wasStale { detail["wasStale"] = true }
+                if let resolved, resolvedFrom != nil { detail["transactionId"] = .number(JSONNumber(resolved)); detail["claimedTransactionId"] = .number(JSONNumber(stop.transactionId)) }
+            }
+            events.publish(ServerEvent(atMs: receivedMs, chargerID: chargerID, kind: .transactionStop, detail: .object(detail)))
+            var info: IdTagInfo?
+            if let tag = stop.idTag { info = try await idTagInfo(tag, nowMs: receivedMs) }
+            return StopTransactionResponse(idTagInfo: info).json
+
+        case .meterValues:
+            let request = try MeterValuesRequest(json: validated.payload)
+            _ = try await writer.submit(.meterValues(chargerID: chargerID, request, receivedMs: receivedMs))
+            return MeterValuesResponse().json
+
+        case .dataTransfer:
+            let request = try DataTransferRequest(json: validated.payload)
+            let status: DataTransferStatus = configuration.dataTransferVendors.contains(request.vendorId) ? .accepted : .unknownVendorId
+            _ = try await writer.submit(.dataTransfer(chargerID: chargerID, direction: "in", request, status: status.rawValue, atMs: receivedMs))
+            events.publish(ServerEvent(atMs: receivedMs, chargerID: chargerID, kind: .dataTransfer, detail: ["vendorId": .string(request.vendorId), "status": .string(status.rawValue)]))
+            return DataTransferResponse(status: status).json
+
+        case .diagnosticsStatusNotification:
+            let request = try DiagnosticsStatusNotificationRequest(json: validated.payload)
+            writer.submitDetached(.diagnosticsStatus(chargerID: chargerID, status: request.status.rawValue, atMs: receivedMs))
+            events.publish(ServerEvent(atMs: receivedMs, chargerID: chargerID, kind: .diagnosticsStatus, detail: ["status": .string(request.status.rawValue)]))
+            return DiagnosticsStatusNotificationResponse().json
+
+        case .firmwareStatusNotification:
+            let request = try FirmwareStatusNotificationRequest(json: validated.payload)
+            writer.submitDetached(.firmwareStatus(chargerID: chargerID, status: request.status.rawValue, atMs: receivedMs))
+            events.publish(ServerEvent(atMs: receivedMs, chargerID: chargerID, kind: .firmwareStatus, detail: ["status": .string(request.status.rawValue)]))
+            return FirmwareStatusNotificationResponse().json
+
+        case .signCertificate:
+            // No certificate authority is configured (security profile 3 is not offered yet).
+            return SignCertificateResponse(status: .rejected).json
+
+        default:
+            // Security-extension notifications (SecurityEventNotification, LogStatusNotification,
+            // SignedFirmwareStatusNotification): recorded with the raw frame and as an event, answered with {}.
+            events.publish(ServerEvent(atMs: receivedMs, chargerID: chargerID, kind: .status, detail: ["action": .string(action.rawValue), "payload": validated.payload]))
+            return .object(JSONObject())
+        }
+    }
+
+    /// The idTagInfo for a tag (CiString20: compared case-insensitively): the tag list decides; an expired entry
+    /// is `Expired`; an unknown tag follows the unknown-tag policy.
+    func idTagInfo(_ idTag: String, nowMs: Int64) async throws -> IdTagInfo {
+        let entry: (status: String, expiryMs: Int64?, parent: String?)? = try await database.read { db in
+            try Row.fetchOne(db, sql: "SELECT status, expiry_ms, parent_id_tag FROM id_tags WHERE id_tag = ?", arguments: [idTag])
+                .map { ($0["status"], $0["expiry_ms"], $0["parent_id_tag"]) }
+        }
+        guard let entry else {
+            return IdTagInfo(status: configuration.unknownTags == .accept ? .accepted : .invalid)
+        }
+        var status = AuthorizationStatus(rawValue: entry.status)
+        if status == .accepted, let expiryMs = entry.expiryMs, expiryMs <= nowMs { status = .expired }
+        return IdTagInfo(expiryDate: entry.expiryMs.map(Timestamp.init(milliseconds:)), parentIdTag: entry.parent, status: status)
+    }
+
+    private func record(
+        _ direction: StoredFrame.Direction, _ chargerID: String, _ atMs: Int64, _ text: String,
+        type: Int?, action: String?, id: String?, repairs: [Repair]
+    ) {
+        writer.submitDetached(.frame(StoredFrame(chargerID: chargerID, direction: direction, atMs: atMs, messageType: type, action: action, messageID: id, text: text, repairs: repairs)))
+    }
+
+    private func reply(_ text: String, _ chargerID: String, _ receivedMs: Int64, type: MessageType, action: String?, id: String) -> String {
+        record(.outbound, chargerID, Timestamp.nowMilliseconds(), text, type: type.rawValue, action: action, id: id, repairs: [])
+        return text
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import GRDB
+import HummingbirdWebSocket
+import Logging
+import NIOWebSocket
+import Shared
+
+/// One charger socket: registers with the registry (closing a socket it replaces), reads messages in order and
+/// answers each before reading the next (OCPP-J allows one outstanding CALL per direction).
+struct ChargerConnection: Sendable {
+    let chargerID: String
+    let subprotocol: String?
+    let endpoint: ChargerEndpoint
+
+    func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
+        let system = endpoint.centralSystem
+        let logger = endpoint.logger
+        let configuration = endpoint.configuration
+        let known: (registration: String, interval: Int?)? = try? await endpoint.database.read { [chargerID] db in
+            try Row.fetchOne(db, sql: "SELECT registration, heartbeat_interval FROM chargers WHERE id = ?", arguments: [chargerID])
+                .map { ($0["registration"], $0["heartbeat_interval"]) }
+        }
+        let context = await endpoint.registry.context(for: chargerID) {
+            ChargerContext(
+                chargerID: chargerID,
+                registration: known?.registration ?? configuration.unknownChargers.registration,
+                heartbeatInterval: known?.interval ?? configuration.heartbeatInterval
+            )
+        }
+        let serial = context.nextConnection()
+        let nowMs = Timestamp.nowMilliseconds()
+        _ = context.touch(atMs: nowMs)
+        let previous = await endpoint.registry.attach(
+            chargerID,
+            ChargerRegistry.Connection(serial: serial, context: context) { reason in
+                try? await outbound.close(.goingAway, reason: reason)
+            }
+        )
+        if let previous {
+            system.events.publish(ServerEvent(atMs: nowMs, chargerID: chargerID, kind: .replaced, detail: [:]))
+            await previous.close("replaced by a newer connection")
+        }
+        system.writer.submitDetached(.seen(chargerID: chargerID, atMs: nowMs, online: true, registrationIfNew: context.registration))
+        system.events.publish(
+            ServerEvent(atMs: nowMs, chargerID: chargerID, kind: .connect, detail: ["subprotocol": subprotocol.map(JSONValue.string) ?? "none"])
+        )
+
+        do {
+            for try await message in inbound.messages(maxSize: configuration.maxMessageBytes) {
+                guard case .text(let text) = message else {
+                    logger.warning("binary message ignored", metadata: ["charger": "\(chargerID)"])
+                    continue
+                }
+                if context.touch(atMs: Timestamp.nowMilliseconds()) {
+                    system.events.publish(ServerEvent(atMs: Timestamp.nowMilliseconds(), chargerID: chargerID, kind: .online, detail: [:]))
+                }
+                if let reply = await system.handle(text, from: context) {
+                    try await outbound.write(.text(reply))
+                }
+            }
+        } catch {
+            logger.debug("connection ended with error", metadata: ["charger": "\(chargerID)", "error": "\(error)"])
+        }
+
+        let endMs = Timestamp.nowMilliseconds()
+        if await endpoint.registry.detach(chargerID, serial: serial) {
+            system.writer.submitDetached(.seen(chargerID: chargerID, atMs: endMs, online: false, registrationIfNew: context.registration))
+        }
+        system.events.publish(ServerEvent(atMs: endMs, chargerID: chargerID, kind: .disconnect, detail: [:]))
+    }
+}

@@ -1,0 +1,41 @@
+import Shared
+
+/// Maps charger ids to their live connection: one socket per id, a newer one replaces an older one
+/// (half-open TCP after network drops is common; essentials §2).
+actor ChargerRegistry {
+    struct Connection: Sendable {
+        var serial: UInt64
+        var context: ChargerContext
+        /// Closes the socket; used when a newer connection replaces this one and at shutdown.
+        var close: @Sendable (String) async -> Void
+    }
+
+    private var contexts: [String: ChargerContext] = [:]
+    private var connections: [String: Connection] = [:]
+
+    /// The context of a charger, created with `makeContext` the first time the id is seen.
+    func context(for chargerID: String, makeContext: () -> ChargerContext) -> ChargerContext {
+        if let context = contexts[chargerID] { return context }
+        let context = makeContext()
+        contexts[chargerID] = context
+        return context
+    }
+
+    /// Registers a connection and returns the one it replaces, which the caller closes.
+    func attach(_ chargerID: String, _ connection: Connection) -> Connection? {
+        let previous = connections[chargerID]
+        connections[chargerID] = connection
+        return previous
+    }
+
+    /// Removes the connection if it is still the current one for the id; true when it was.
+    func detach(_ chargerID: String, serial: UInt64) -> Bool {
+        guard connections[chargerID]?.serial == serial else { return false }
+        connections[chargerID] = nil
+        return true
+    }
+
+    var connectedContexts: [ChargerContext] { connections.values.map(\.context) }
+    var connectedCount: Int { connections.count }
+    func isConnected(_ chargerID: String) -> Bool { connections[chargerID] != nil }
+}

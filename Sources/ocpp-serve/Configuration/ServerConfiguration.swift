@@ -1,0 +1,52 @@
+import Shared
+
+/// Everything ocpp-serve can be told, from flags and the config file; defaults are documented in man/ocpp-serve.1.
+struct ServerConfiguration: Sendable, Equatable {
+    enum UnknownChargerPolicy: String, Sendable, CaseIterable {
+        case accept, pending, reject
+
+        var registration: String {
+            switch self {
+            case .accept: "Accepted"
+            case .pending: "Pending"
+            case .reject: "Rejected"
+            }
+        }
+    }
+
+    enum UnknownTagPolicy: String, Sendable, CaseIterable {
+        case accept, reject
+    }
+
+    enum SyncMode: String, Sendable, CaseIterable {
+        /// fsync at every commit: an acknowledged message survives power loss.
+        case full
+        /// WAL without fsync per commit: survives a process crash, may lose the last commits on power loss.
+        case normal
+    }
+
+    var host = "0.0.0.0"
+    var port = 9000
+    var databasePath = "ocpp.sqlite"
+    var heartbeatInterval = 300
+    /// Interval sent with a Pending or Rejected BootNotification answer: when the charger may boot again.
+    var retryInterval = 60
+    var unknownChargers = UnknownChargerPolicy.accept
+    var unknownTags = UnknownTagPolicy.reject
+    /// Charger ids accepted without a WebSocket subprotocol offer (read as OCPP 1.6); `*` accepts all.
+    var acceptWithoutSubprotocol: Set<String> = []
+    var pingInterval = 30
+    /// A charger silent for longer than this many heartbeat intervals is marked offline.
+    var offlineAfterHeartbeats = 3
+    var frameRetentionDays = 90
+    var validation = ValidationMode.lenient
+    var maxMessageBytes = 1 << 20
+    var dataTransferVendors: Set<String> = []
+    var sync = SyncMode.full
+    var maxBatch = 512
+    var logLevel = "info"
+
+    func acceptsWithoutSubprotocol(_ chargerID: String) -> Bool {
+        acceptWithoutSubprotocol.contains("*") || acceptWithoutSubprotocol.contains(chargerID)
+    }
+}

@@ -1,0 +1,26 @@
+import Shared
+
+/// Something that happened, for the event stream (`ocpp-ctl events`), alerts and metrics.
+struct ServerEvent: Sendable {
+    enum Kind: String, Sendable, CaseIterable {
+        case connect, disconnect, replaced, boot, status, fault, transactionStart, transactionStop, offline, online
+        case repairs, rejected, firmwareStatus, diagnosticsStatus, dataTransfer, staleTransactions
+    }
+
+    var atMs: Int64
+    var chargerID: String?
+    var kind: Kind
+    var detail: JSONValue
+
+    /// One JSON object per event: `{"at": …, "charger": …, "event": …, …detail}`.
+    var json: JSONValue {
+        var object = JSONObject()
+        object["at"] = .string(Timestamp(milliseconds: atMs).description)
+        if let chargerID { object["charger"] = .string(chargerID) }
+        object["event"] = .string(kind.rawValue)
+        if case .object(let members) = detail {
+            object.members.append(contentsOf: members.members)
+        }
+        return .object(object)
+    }
+}

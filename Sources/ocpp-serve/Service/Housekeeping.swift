@@ -1,0 +1,43 @@
+import Logging
+import ServiceLifecycle
+import Shared
+
+/// Periodic work: marks silent chargers offline (an event each), writes last-seen times in one batch, and deletes
+/// raw frames older than the retention period.
+struct Housekeeping: Service {
+    let registry: ChargerRegistry
+    let writer: StoreWriter
+    let events: EventBus
+    let configuration: ServerConfiguration
+    let logger: Logger
+    var checkEvery: Duration = .seconds(5)
+
+    func run() async throws {
+        var lastPurgeMs: Int64 = 0
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            // Cancelled at graceful shutdown, so the server exits without waiting out the period.
+            do {
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: checkEvery) }
+            } catch {
+                break
+            }
+            let nowMs = Timestamp.nowMilliseconds()
+            for context in await registry.connectedContexts {
+                if let seen = context.takeUnflushedLastSeen() {
+                    writer.submitDetached(.seen(chargerID: context.chargerID, atMs: seen, online: true, registrationIfNew: context.registration))
+                }
+                let silenceMs = Int64(configuration.offlineAfterHeartbeats) * Int64(max(context.heartbeatInterval, 1)) * 1000
+                if context.markOfflineIfSilent(beforeMs: nowMs - silenceMs) {
+                    writer.submitDetached(.seen(chargerID: context.chargerID, atMs: nowMs - silenceMs, online: false, registrationIfNew: context.registration))
+                    events.publish(
+                        ServerEvent(atMs: nowMs, chargerID: context.chargerID, kind: .offline, detail: ["silentSeconds": .number(JSONNumber(Int(silenceMs / 1000)))])
+                    )
+                }
+            }
+            if configuration.frameRetentionDays > 0, nowMs - lastPurgeMs > 3_600_000 {
+                lastPurgeMs = nowMs
+                writer.submitDetached(.purgeFrames(beforeMs: nowMs - Int64(configuration.frameRetentionDays) * 86_400_000))
+            }
+        }
+    }
+}

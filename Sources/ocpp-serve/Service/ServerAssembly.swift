@@ -1,0 +1,66 @@
+import Foundation
+import GRDB
+import Hummingbird
+import HummingbirdWebSocket
+import Logging
+import ServiceLifecycle
+import Shared
+import UnixSignals
+
+/// Wires the server's parts and runs them as one service group, in dependency order: the store writer first, the
+/// WebSocket server last, so at shutdown chargers are closed first and the writer commits what is queued last.
+struct ServerAssembly {
+    let configuration: ServerConfiguration
+    let logger: Logger
+    let database: DatabasePool
+    let writer: StoreWriter
+    let events: EventBus
+    let registry = ChargerRegistry()
+
+    init(configuration: ServerConfiguration, logger: Logger) throws {
+        self.configuration = configuration
+        self.logger = logger
+        do {
+            database = try StoreDatabase.openForWriting(path: configuration.databasePath, fullSync: configuration.sync == .full)
+        } catch {
+            throw ServerStartError("cannot open database \(configuration.databasePath): \(error)")
+        }
+        writer = StoreWriter(database: database, logger: logger, maxBatch: configuration.maxBatch)
+        events = EventBus(writer: writer, logger: logger)
+    }
+
+    func run() async throws {
+        let centralSystem = CentralSystem(configuration: configuration, writer: writer, database: database, events: events, logger: logger)
+        let endpoint = ChargerEndpoint(centralSystem: centralSystem, registry: registry, database: database, configuration: configuration, logger: logger)
+        let router = Router()
+        router.get("/health") { _, _ in "ok\n" }
+        let autoPing: AutoPingSetup = configuration.pingInterval > 0 ? .enabled(timePeriod: .seconds(configuration.pingInterval)) : .disabled
+        let app = Application(
+            router: router,
+            server: .http1WebSocketUpgrade(
+                configuration: .init(ws: .init(maxFrameSize: configuration.maxMessageBytes, autoPing: autoPing))
+            ) { request, _, _ in
+                endpoint.shouldUpgrade(request)
+            },
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "ocpp-serve"),
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? configuration.port
+                print("listening on port \(port)")
+                fflush(nil)
+            },
+            logger: logger
+        )
+        let housekeeping = Housekeeping(registry: registry, writer: writer, events: events, configuration: configuration, logger: logger)
+        let group = ServiceGroup(
+            configuration: .init(services: [writer, housekeeping, app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        )
+        logger.info("starting", metadata: ["db": "\(configuration.databasePath)", "sync": "\(configuration.sync.rawValue)"])
+        try await group.run()
+        logger.info("exited cleanly")
+    }
+}
+
+struct ServerStartError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

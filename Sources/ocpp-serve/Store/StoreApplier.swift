@@ -1,0 +1,254 @@
+import Foundation
+import GRDB
+import Shared
+
+/// The SQL behind each `StoreOperation`; runs inside the writer's transaction with cached statements.
+enum StoreApplier {
+    static func apply(_ operation: StoreOperation, in db: Database) throws -> StoreResult {
+        switch operation {
+        case .frame(let frame):
+            let repairs = frame.repairs.isEmpty ? nil : JSONValue.array(frame.repairs.map(\.json)).serialized()
+            try db.cachedStatement(
+                sql: "INSERT INTO frames(charger_id, direction, at_ms, message_type, action, message_id, text, repairs) VALUES (?,?,?,?,?,?,?,?)"
+            ).execute(arguments: [frame.chargerID, frame.direction.rawValue, frame.atMs, frame.messageType, frame.action, frame.messageID, frame.text, repairs])
+            return .done
+
+        case .seen(let chargerID, let atMs, let online, let registration):
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO chargers(id, registration, first_seen_ms, last_seen_ms, online) VALUES (?,?,?,?,?)
+                    ON CONFLICT(id) DO UPDATE SET last_seen_ms = MAX(IFNULL(last_seen_ms, 0), excluded.last_seen_ms), online = excluded.online
+                    """
+            ).execute(arguments: [chargerID, registration, atMs, atMs, online])
+            return .done
+
+        case .boot(let chargerID, let boot, let registration, let interval, let atMs):
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO chargers(id, registration, vendor, model, serial_number, charge_box_serial_number, firmware_version,
+                        iccid, imsi, meter_type, meter_serial_number, heartbeat_interval, first_seen_ms, last_boot_ms, last_seen_ms, online)
+                    VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1)
+                    ON CONFLICT(id) DO UPDATE SET registration = excluded.registration, vendor = excluded.vendor, model = excluded.model,
+                        serial_number = excluded.serial_number, charge_box_serial_number = excluded.charge_box_serial_number,
+                        firmware_version = excluded.firmware_version, iccid = excluded.iccid, imsi = excluded.imsi,
+                        meter_type = excluded.meter_type, meter_serial_number = excluded.meter_serial_number,
+                        heartbeat_interval = excluded.heartbeat_interval, last_boot_ms = excluded.last_boot_ms,
+                        last_seen_ms = excluded.last_seen_ms, online = 1
+                    """
+            ).execute(arguments: [
+                chargerID, registration, boot.chargePointVendor, boot.chargePointModel, boot.chargePointSerialNumber,
+                boot.chargeBoxSerialNumber, boot.firmwareVersion, boot.iccid, boot.imsi, boot.meterType, boot.meterSerialNumber,
+                interval, atMs, atMs, atMs,
+            ])
+            // A transaction still open when its charger boots again may never see its StopTransaction: flag it.
+            try db.cachedStatement(sql: "UPDATE transactions SET stale = 1, updated_ms = ? WHERE charger_id = ? AND stop_ms IS NULL AND stale = 0")
+                .execute(arguments: [atMs, chargerID])
+            return .booted(staleTransactions: db.changesCount)
+
+        case .status(let chargerID, let status, let receivedMs):
+            let atMs = status.timestamp?.milliseconds ?? receivedMs
+            let arguments: StatementArguments = [
+                chargerID, status.connectorId, status.status.rawValue, status.errorCode.rawValue, status.info, status.vendorId,
+                status.vendorErrorCode, atMs,
+            ]
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO status_history(charger_id, connector_id, status, error_code, info, vendor_id, vendor_error_code, at_ms, received_ms)
+                    VALUES (?,?,?,?,?,?,?,?,?)
+                    """
+            ).execute(arguments: arguments + [receivedMs])
+            // After an offline period notifications come in event order; an older one never overwrites a newer state.
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO connectors(charger_id, connector_id, status, error_code, info, vendor_id, vendor_error_code, status_ms)
+                    VALUES (?,?,?,?,?,?,?,?)
+                    ON CONFLICT(charger_id, connector_id) DO UPDATE SET status = excluded.status, error_code = excluded.error_code,
+                        info = excluded.info, vendor_id = excluded.vendor_id, vendor_error_code = excluded.vendor_error_code,
+                        status_ms = excluded.status_ms
+                    WHERE excluded.status_ms >= connectors.status_ms
+                    """
+            ).execute(arguments: arguments)
+            return .done
+
+        case .startTransaction(let chargerID, let start, let idTagStatus, let receivedMs):
+            let startMs = start.timestamp.milliseconds
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO transactions(charger_id, connector_id, id_tag, start_id_tag_status, start_ms, meter_start, reservation_id,
+                        created_ms, updated_ms)
+                    VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING
+                    """
+            ).execute(arguments: [chargerID, start.connectorId, start.idTag, idTagStatus, startMs, start.meterStart, start.reservationId, receivedMs, receivedMs])
+            if db.changesCount == 0 {
+                let id = try Int.fetchOne(
+                    db.cachedStatement(
+                        sql: """
+                            SELECT id FROM transactions WHERE charger_id = ? AND connector_id = ? AND id_tag = ? AND start_ms = ?
+                                AND meter_start = ? AND orphan = 0
+                            """
+                    ),
+                    arguments: [chargerID, start.connectorId, start.idTag, startMs, start.meterStart]
+                )
+                guard let id else { throw StoreApplierError.inconsistent("retried start not found") }
+                return .started(transactionID: id, retried: true)
+            }
+            let id = Int(db.lastInsertedRowID)
+            // A new session on a connector ends any earlier one that never saw its StopTransaction: flag it.
+            try db.cachedStatement(
+                sql: "UPDATE transactions SET stale = 1, updated_ms = ? WHERE charger_id = ? AND connector_id = ? AND stop_ms IS NULL AND id != ?"
+            ).execute(arguments: [receivedMs, chargerID, start.connectorId, id])
+            return .started(transactionID: id, retried: false)
+
+        case .stopTransaction(let chargerID, let stop, let receivedMs):
+            return try applyStop(chargerID: chargerID, stop, receivedMs: receivedMs, in: db)
+
+        case .meterValues(let chargerID, let request, _):
+            let transactionID = try resolveTransaction(
+                chargerID: chargerID,
+                connectorID: request.connectorId,
+                claimed: request.transactionId,
+                in: db
+            )
+            try insertSamples(chargerID: chargerID, connectorID: request.connectorId, transactionID: transactionID, request.meterValue, in: db)
+            return .done
+
+        case .dataTransfer(let chargerID, let direction, let request, let status, let atMs):
+            try db.cachedStatement(
+                sql: "INSERT INTO data_transfers(charger_id, direction, vendor_id, message_id, data, status, at_ms) VALUES (?,?,?,?,?,?,?)"
+            ).execute(arguments: [chargerID, direction, request.vendorId, request.messageId, request.data, status, atMs])
+            return .done
+
+        case .firmwareStatus(let chargerID, let status, let atMs):
+            try db.cachedStatement(sql: "UPDATE chargers SET firmware_status = ?, firmware_status_ms = ? WHERE id = ?")
+                .execute(arguments: [status, atMs, chargerID])
+            return .done
+
+        case .diagnosticsStatus(let chargerID, let status, let atMs):
+            try db.cachedStatement(sql: "UPDATE chargers SET diagnostics_status = ?, diagnostics_status_ms = ? WHERE id = ?")
+                .execute(arguments: [status, atMs, chargerID])
+            return .done
+
+        case .event(let event):
+            var detail = event.detail.objectValue ?? JSONObject()
+            detail["event"] = nil
+            try db.cachedStatement(sql: "INSERT INTO events(at_ms, charger_id, kind, detail) VALUES (?,?,?,?)")
+                .execute(arguments: [event.atMs, event.chargerID, event.kind.rawValue, JSONValue.object(detail).serialized()])
+            return .done
+
+        case .purgeFrames(let beforeMs):
+            try db.execute(sql: "DELETE FROM frames WHERE at_ms < ?", arguments: [beforeMs])
+            return .done
+        }
+    }
+
+    /// StopTransaction is answered even for a transaction the server does not know (essentials §3): it closes the
+    /// claimed transaction, else the charger's only open one (chargers send -1, 0 or 2^63-1), else it is stored as an
+    /// orphan. A repeated stop changes nothing.
+    private static func applyStop(chargerID: String, _ stop: StopTransactionRequest, receivedMs: Int64, in db: Database) throws -> StoreResult {
+        let stopMs = stop.timestamp.milliseconds
+        let reason = stop.reason?.rawValue ?? "Local"
+        var resolvedFrom: Int?
+        var row = try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT id, connector_id, stale, stop_ms FROM transactions WHERE id = ? AND charger_id = ? AND orphan = 0"),
+            arguments: [stop.transactionId, chargerID]
+        )
+        if row == nil {
+            let open = try Row.fetchAll(
+                db.cachedStatement(sql: "SELECT id, connector_id, stale, stop_ms FROM transactions WHERE charger_id = ? AND stop_ms IS NULL AND orphan = 0"),
+                arguments: [chargerID]
+            )
+            if open.count == 1 {
+                row = open[0]
+                resolvedFrom = stop.transactionId
+            }
+        }
+        if let row {
+            let id: Int = row["id"]
+            let connectorID: Int? = row["connector_id"]
+            let wasStale: Bool = row["stale"]
+            let alreadyStopped = (row["stop_ms"] as Int64?) != nil
+            if !alreadyStopped {
+                try db.cachedStatement(
+                    sql: "UPDATE transactions SET stop_ms = ?, meter_stop = ?, stop_reason = ?, stop_id_tag = ?, stale = 0, updated_ms = ? WHERE id = ?"
+                ).execute(arguments: [stopMs, stop.meterStop, reason, stop.idTag, receivedMs, id])
+            }
+            if let data = stop.transactionData {
+                try insertSamples(chargerID: chargerID, connectorID: connectorID ?? 0, transactionID: id, data, in: db)
+            }
+            return .stopped(transactionID: id, wasStale: wasStale, resolvedFrom: resolvedFrom)
+        }
+        let existing = try Int.fetchOne(
+            db.cachedStatement(
+                sql: "SELECT id FROM transactions WHERE charger_id = ? AND orphan = 1 AND charger_transaction_id = ? AND stop_ms = ? AND meter_stop = ?"
+            ),
+            arguments: [chargerID, stop.transactionId, stopMs, stop.meterStop]
+        )
+        let orphanID: Int
+        if let existing {
+            orphanID = existing
+        } else {
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO transactions(charger_id, stop_ms, meter_stop, stop_reason, stop_id_tag, orphan, charger_transaction_id,
+                        created_ms, updated_ms)
+                    VALUES (?,?,?,?,?,1,?,?,?)
+                    """
+            ).execute(arguments: [chargerID, stopMs, stop.meterStop, reason, stop.idTag, stop.transactionId, receivedMs, receivedMs])
+            orphanID = Int(db.lastInsertedRowID)
+            if let data = stop.transactionData {
+                try insertSamples(chargerID: chargerID, connectorID: 0, transactionID: orphanID, data, in: db)
+            }
+        }
+        return .stopped(transactionID: nil, wasStale: false, resolvedFrom: nil)
+    }
+
+    /// The transaction a MeterValues belongs to: the claimed one when this charger has it, else the connector's open
+    /// transaction (chargers send 0, -1 or 2^63-1 for ids they lost), else none.
+    private static func resolveTransaction(chargerID: String, connectorID: Int, claimed: Int?, in db: Database) throws -> Int? {
+        guard let claimed else { return nil }
+        if try Int.fetchOne(
+            db.cachedStatement(sql: "SELECT id FROM transactions WHERE id = ? AND charger_id = ? AND orphan = 0"),
+            arguments: [claimed, chargerID]
+        ) != nil {
+            return claimed
+        }
+        return try Int.fetchOne(
+            db.cachedStatement(
+                sql: "SELECT id FROM transactions WHERE charger_id = ? AND connector_id = ? AND stop_ms IS NULL AND orphan = 0 ORDER BY id DESC LIMIT 1"
+            ),
+            arguments: [chargerID, connectorID]
+        )
+    }
+
+    private static func insertSamples(chargerID: String, connectorID: Int, transactionID: Int?, _ meterValues: [MeterValue], in db: Database) throws {
+        let statement = try db.cachedStatement(
+            sql: """
+                INSERT INTO meter_values(charger_id, connector_id, transaction_id, at_ms, measurand, phase, location, context, format, value,
+                    unit, raw_value, raw_unit)
+                VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING
+                """
+        )
+        for meterValue in meterValues {
+            let atMs = meterValue.timestamp.milliseconds
+            for sampled in meterValue.sampledValue {
+                let sample = NormalizedSample(
+                    value: sampled.value,
+                    unit: sampled.unit?.rawValue,
+                    measurand: sampled.measurand?.rawValue,
+                    phase: sampled.phase?.rawValue,
+                    location: sampled.location?.rawValue,
+                    context: sampled.context?.rawValue,
+                    format: sampled.format?.rawValue
+                )
+                try statement.execute(arguments: [
+                    chargerID, connectorID, transactionID, atMs, sample.measurand, sample.phase ?? "", sample.location, sample.context,
+                    sample.format, sample.value.map { NSDecimalNumber(decimal: $0).doubleValue }, sample.unit, sample.rawValue, sample.rawUnit,
+                ])
+            }
+        }
+    }
+}
+
+enum StoreApplierError: Error {
+    case inconsistent(String)
+}

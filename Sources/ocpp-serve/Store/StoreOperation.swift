@@ -1,0 +1,48 @@
+import Shared
+
+/// One write the store writer applies inside a group commit. Each runs in its own savepoint, so one failing
+/// write never takes the rest of its batch down.
+enum StoreOperation: Sendable {
+    case frame(StoredFrame)
+    case boot(chargerID: String, BootNotificationRequest, registration: String, interval: Int, atMs: Int64)
+    case status(chargerID: String, StatusNotificationRequest, receivedMs: Int64)
+    case startTransaction(chargerID: String, StartTransactionRequest, idTagStatus: String, receivedMs: Int64)
+    case stopTransaction(chargerID: String, StopTransactionRequest, receivedMs: Int64)
+    case meterValues(chargerID: String, MeterValuesRequest, receivedMs: Int64)
+    case dataTransfer(chargerID: String, direction: String, DataTransferRequest, status: String, atMs: Int64)
+    case firmwareStatus(chargerID: String, status: String, atMs: Int64)
+    case diagnosticsStatus(chargerID: String, status: String, atMs: Int64)
+    /// Connection state and last activity; creates the charger row with `registrationIfNew` the first time.
+    case seen(chargerID: String, atMs: Int64, online: Bool, registrationIfNew: String)
+    case event(ServerEvent)
+    case purgeFrames(beforeMs: Int64)
+}
+
+/// What a write produced that the caller needs for its answer.
+enum StoreResult: Sendable, Equatable {
+    case done
+    /// The transaction id issued (or re-issued for a retried identical StartTransaction).
+    case started(transactionID: Int, retried: Bool)
+    /// How a StopTransaction was matched: the transaction it closed (nil: stored as an orphan) and whether the
+    /// transaction had been flagged stale.
+    case stopped(transactionID: Int?, wasStale: Bool, resolvedFrom: Int?)
+    /// Open transactions flagged stale by a BootNotification.
+    case booted(staleTransactions: Int)
+}
+
+/// A frame as it crossed the wire, stored verbatim with the repairs lenient reading applied.
+struct StoredFrame: Sendable {
+    var chargerID: String
+    var direction: Direction
+    var atMs: Int64
+    var messageType: Int?
+    var action: String?
+    var messageID: String?
+    var text: String
+    var repairs: [Repair]
+
+    enum Direction: String, Sendable {
+        case inbound = "in"
+        case outbound = "out"
+    }
+}

@@ -1,0 +1,162 @@
+import GRDB
+import Logging
+import ServiceLifecycle
+import Shared
+import Synchronization
+
+/// The one writer of the database: group commit.
+///
+/// Connections submit operations and suspend; the writer takes everything queued (up to `maxBatch`), applies it in
+/// one SQLite transaction, and resumes the submitters only after that transaction committed. So a charger's
+/// StartTransaction, StopTransaction or MeterValues is acknowledged only once it is durable, and durability costs one
+/// commit per batch rather than one per message.
+final class StoreWriter: Service, Sendable {
+    private let database: DatabasePool
+    private let logger: Logger
+    private let maxBatch: Int
+    private let queue = Mutex(Queue())
+    /// Figures for the benchmark: batches committed, operations in them, total commit time.
+    let statistics = Mutex(Statistics())
+
+    struct Statistics: Sendable {
+        var batches = 0
+        var operations = 0
+        var commitNanoseconds: Int64 = 0
+        var largestBatch = 0
+    }
+
+    private struct Item: Sendable {
+        var operation: StoreOperation
+        var continuation: CheckedContinuation<StoreResult, any Error>?
+    }
+
+    private struct Queue: Sendable {
+        var pending: [Item] = []
+        var waiter: CheckedContinuation<Void, Never>?
+        var closed = false
+    }
+
+    init(database: DatabasePool, logger: Logger, maxBatch: Int = 512) {
+        self.database = database
+        self.logger = logger
+        self.maxBatch = maxBatch
+    }
+
+    /// Applies `operation` and returns once it is committed.
+    func submit(_ operation: StoreOperation) async throws -> StoreResult {
+        try await withCheckedThrowingContinuation { continuation in
+            enqueue(Item(operation: operation, continuation: continuation))
+        }
+    }
+
+    /// Queues `operation` without waiting for its commit (raw frames, events, last-seen times).
+    func submitDetached(_ operation: StoreOperation) {
+        enqueue(Item(operation: operation, continuation: nil))
+    }
+
+    private func enqueue(_ item: Item) {
+        let (waiter, rejected) = queue.withLock { queue -> (CheckedContinuation<Void, Never>?, Bool) in
+            if queue.closed { return (nil, true) }
+            queue.pending.append(item)
+            let waiter = queue.waiter
+            queue.waiter = nil
+            return (waiter, false)
+        }
+        if rejected {
+            item.continuation?.resume(throwing: StoreWriterError.closed)
+        }
+        waiter?.resume()
+    }
+
+    func run() async throws {
+        await withGracefulShutdownHandler {
+            await self.loop()
+        } onGracefulShutdown: {
+            let waiter = self.queue.withLock { queue in
+                queue.closed = true
+                let waiter = queue.waiter
+                queue.waiter = nil
+                return waiter
+            }
+            waiter?.resume()
+        }
+    }
+
+    private func loop() async {
+        while true {
+            let (batch, closed) = await nextBatch()
+            if batch.isEmpty {
+                if closed { break }
+                continue
+            }
+            await commit(batch)
+        }
+        let committed = statistics.withLock { $0.operations }
+        logger.info("writer drained", metadata: ["committed": "\(committed)"])
+    }
+
+    private func nextBatch() async -> ([Item], Bool) {
+        while true {
+            let taken: ([Item], Bool)? = queue.withLock { queue in
+                if !queue.pending.isEmpty {
+                    let count = min(queue.pending.count, maxBatch)
+                    let batch = Array(queue.pending.prefix(count))
+                    queue.pending.removeFirst(count)
+                    return (batch, queue.closed)
+                }
+                return queue.closed ? ([], true) : nil
+            }
+            if let taken { return taken }
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let resumeNow = queue.withLock { queue in
+                    if !queue.pending.isEmpty || queue.closed { return true }
+                    queue.waiter = continuation
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+        }
+    }
+
+    private func commit(_ batch: [Item]) async {
+        let operations = batch.map(\.operation)
+        let clock = ContinuousClock()
+        let start = clock.now
+        do {
+            let results = try await database.write { db in
+                operations.map { operation in
+                    Result { () throws -> StoreResult in
+                        var result = StoreResult.done
+                        try db.inSavepoint {
+                            result = try StoreApplier.apply(operation, in: db)
+                            return .commit
+                        }
+                        return result
+                    }
+                }
+            }
+            let elapsed = clock.now - start
+            statistics.withLock {
+                $0.batches += 1
+                $0.operations += batch.count
+                $0.largestBatch = max($0.largestBatch, batch.count)
+                $0.commitNanoseconds += elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
+            }
+            for (item, result) in zip(batch, results) {
+                switch result {
+                case .success(let value): item.continuation?.resume(returning: value)
+                case .failure(let error):
+                    logger.error("store write failed", metadata: ["error": "\(error)"])
+                    item.continuation?.resume(throwing: error)
+                }
+            }
+        } catch {
+            logger.error("store commit failed", metadata: ["error": "\(error)", "operations": "\(batch.count)"])
+            for item in batch { item.continuation?.resume(throwing: error) }
+        }
+    }
+}
+
+enum StoreWriterError: Error {
+    case closed
+}

@@ -1,0 +1,114 @@
+import Foundation
+import Synchronization
+import Testing
+
+/// The real `ocpp-serve` binary, started on a random loopback port with a database in a fresh temp directory.
+final class ServerProcess: Sendable {
+    let process: Process
+    let port: Int
+    let directory: URL
+    let databasePath: String
+    private let stderrLines: Locked<[String]>
+
+    static var binDirectory: URL {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    }
+
+    static func binary(_ name: String) -> URL {
+        // `swift test` builds the executables next to the test bundle (…/debug/ocpp-toolsPackageTests.xctest).
+        var dir = binDirectory
+        for _ in 0..<4 where !FileManager.default.fileExists(atPath: dir.appendingPathComponent(name).path) {
+            dir = dir.deletingLastPathComponent()
+        }
+        return dir.appendingPathComponent(name)
+    }
+
+    /// Starts the server; `directory` reuses a database (restart after a crash).
+    init(arguments: [String] = [], directory: URL? = nil) async throws {
+        let directory = directory ?? FileManager.default.temporaryDirectory.appendingPathComponent("ocpp-serve-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        self.directory = directory
+        self.databasePath = directory.appendingPathComponent("ocpp.sqlite").path
+        let process = Process()
+        process.executableURL = Self.binary("ocpp-serve")
+        process.arguments = ["--listen", "127.0.0.1:0", "--db", databasePath, "--log-level", "warning"] + arguments
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        let (lines, continuation) = AsyncStream.makeStream(of: String.self)
+        let buffer = Locked(Data())
+        out.fileHandleForReading.readabilityHandler = { handle in
+            let data = handle.availableData
+            if data.isEmpty {
+                continuation.finish()
+                handle.readabilityHandler = nil
+                return
+            }
+            let complete: [String] = buffer.withLock { buffer in
+                buffer.append(data)
+                var found: [String] = []
+                while let newline = buffer.firstIndex(of: 0x0A) {
+                    found.append(String(decoding: buffer[buffer.startIndex..<newline], as: UTF8.self))
+                    buffer.removeSubrange(buffer.startIndex...newline)
+                }
+                return found
+            }
+            for line in complete { continuation.yield(line) }
+        }
+        let stderrLines = Locked<[String]>([])
+        err.fileHandleForReading.readabilityHandler = { handle in
+            let data = handle.availableData
+            if data.isEmpty {
+                handle.readabilityHandler = nil
+                return
+            }
+            let text = String(decoding: data, as: UTF8.self)
+            stderrLines.withLock { $0.append(contentsOf: text.split(separator: "\n").map(String.init)) }
+        }
+        self.stderrLines = stderrLines
+        try process.run()
+        self.process = process
+        var port: Int?
+        let deadline = ContinuousClock.now + .seconds(30)
+        for await line in lines {
+            if line.hasPrefix("listening on port "), let p = Int(line.dropFirst("listening on port ".count)) {
+                port = p
+                break
+            }
+            if ContinuousClock.now > deadline { break }
+        }
+        guard let port else {
+            process.terminate()
+            throw ServerProcessError.didNotStart(stderrLines.withLock { $0.joined(separator: "\n") })
+        }
+        self.port = port
+    }
+
+    var url: String { "ws://127.0.0.1:\(port)/ocpp" }
+
+    var stderr: [String] { stderrLines.withLock { $0 } }
+
+    /// SIGTERM and wait; returns the exit status.
+    func stop() async -> Int32 {
+        if process.isRunning { process.terminate() }
+        return await waitForExit()
+    }
+
+    /// SIGKILL: no chance to flush anything.
+    func kill() async {
+        if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
+        _ = await waitForExit()
+    }
+
+    private func waitForExit() async -> Int32 {
+        for _ in 0..<300 where process.isRunning {
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return process.isRunning ? -1 : process.terminationStatus
+    }
+}
+
+enum ServerProcessError: Error {
+    case didNotStart(String)
+}

@@ -1,0 +1,104 @@
+import Foundation
+import GRDB
+import Logging
+import Shared
+import Testing
+
+@testable import ocpp_serve
+
+/// The store's rules, through the group-commit writer on a real WAL database in a temp directory.
+@Suite struct StoreWriterTests {
+    let pool: DatabasePool
+    let writer: StoreWriter
+    let runner: Task<Void, any Error>
+
+    init() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID().uuidString).sqlite").path
+        pool = try StoreDatabase.openForWriting(path: path, fullSync: true)
+        writer = StoreWriter(database: pool, logger: Logger(label: "test"))
+        let writer = self.writer
+        runner = Task { try await writer.run() }
+    }
+
+    func json(_ text: String) throws -> JSONValue { try JSONParser.parse(text) }
+
+    func start(_ connector: Int, tag: String, meter: Int, at: String) throws -> StoreOperation {
+        .startTransaction(
+            chargerID: "CP1",
+            try StartTransactionRequest(json: json(#"{"connectorId":\#(connector),"idTag":"\#(tag)","meterStart":\#(meter),"timestamp":"\#(at)"}"#)),
+            idTagStatus: "Accepted",
+            receivedMs: 0
+        )
+    }
+
+    func stop(_ id: Int, meter: Int) throws -> StoreOperation {
+        .stopTransaction(
+            chargerID: "CP1",
+            try StopTransactionRequest(json: json(#"{"transactionId":\#(id),"meterStop":\#(meter),"timestamp":"2026-11-25T11:00:00Z"}"#)),
+            receivedMs: 0
+        )
+    }
+
+    @Test func synchronousIsFull() throws {
+        #expect(try StoreDatabase.synchronousLevel(pool) == 2)
+    }
+
+    @Test func identicalStartGetsTheSameID() async throws {
+        _ = try await writer.submit(.seen(chargerID: "CP1", atMs: 0, online: true, registrationIfNew: "Accepted"))
+        let first = try await writer.submit(try start(1, tag: "T", meter: 5, at: "2026-11-25T10:00:00Z"))
+        let again = try await writer.submit(try start(1, tag: "T", meter: 5, at: "2026-11-25T10:00:00Z"))
+        let other = try await writer.submit(try start(1, tag: "T", meter: 6, at: "2026-11-25T10:05:00Z"))
+        guard case .started(let a, false) = first, case .started(let b, true) = again, case .started(let c, false) = other else {
+            Issue.record("\(first) \(again) \(other)")
+            return
+        }
+        #expect(a == b && c != a)
+        // The second start on connector 1 leaves the first one stale.
+        #expect(try await pool.read { db in try Int.fetchOne(db, sql: "SELECT stale FROM transactions WHERE id = ?", arguments: [a]) } == 1)
+    }
+
+    @Test func stopWithALostIDClosesTheOnlyOpenTransaction() async throws {
+        let started = try await writer.submit(try start(1, tag: "T", meter: 0, at: "2026-11-25T10:00:00Z"))
+        guard case .started(let id, _) = started else { return }
+        let stopped = try await writer.submit(try stop(9_223_372_036_854_775_807, meter: 700))
+        #expect(stopped == .stopped(transactionID: id, wasStale: false, resolvedFrom: 9_223_372_036_854_775_807))
+        // A second stop for an unknown id with nothing open is an orphan, and its retry is not counted twice.
+        #expect(try await writer.submit(try stop(-1, meter: 10)) == .stopped(transactionID: nil, wasStale: false, resolvedFrom: nil))
+        _ = try await writer.submit(try stop(-1, meter: 10))
+        #expect(try await pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM transactions WHERE orphan = 1") } == 1)
+    }
+
+    @Test func meterValuesAreNormalisedAndDeduplicated() async throws {
+        let request = try MeterValuesRequest(
+            json: json(
+                #"{"connectorId":1,"meterValue":[{"timestamp":"2022-10-06T14:35:55Z","sampledValue":[{"value":"6089","measurand":"Energy.Active.Import.Register","unit":"kWh"},{"value":"59.95","measurand":"Frequency"},{"value":"7.856","measurand":"Current.Import","phase":"L1","unit":"A"}]}]}"#
+            )
+        )
+        _ = try await writer.submit(.meterValues(chargerID: "CP1", request, receivedMs: 0))
+        _ = try await writer.submit(.meterValues(chargerID: "CP1", request, receivedMs: 0))
+        let rows = try await pool.read { db in try Row.fetchAll(db, sql: "SELECT measurand, phase, value, unit, raw_value, raw_unit FROM meter_values ORDER BY id") }
+        #expect(rows.count == 3)
+        let energy: Double? = rows[0]["value"]
+        let unit: String? = rows[0]["unit"]
+        let rawUnit: String? = rows[0]["raw_unit"]
+        let rawValue: String? = rows[0]["raw_value"]
+        #expect(energy == 6_089_000)
+        #expect(unit == "Wh" && rawUnit == "kWh" && rawValue == "6089")
+        #expect(rows[1]["unit"] == "Hertz")
+        #expect(rows[2]["phase"] == "L1")
+    }
+
+    @Test func olderStatusDoesNotOverwriteNewer() async throws {
+        _ = try await writer.submit(.seen(chargerID: "CP1", atMs: 0, online: true, registrationIfNew: "Accepted"))
+        for (status, at) in [("Charging", "2026-11-25T10:05:00Z"), ("Preparing", "2026-11-25T10:00:00Z")] {
+            let request = try StatusNotificationRequest(json: json(#"{"connectorId":1,"errorCode":"NoError","status":"\#(status)","timestamp":"\#(at)"}"#))
+            _ = try await writer.submit(.status(chargerID: "CP1", request, receivedMs: 0))
+        }
+        let (current, history) = try await pool.read { db in
+            (try String.fetchOne(db, sql: "SELECT status FROM connectors WHERE charger_id = 'CP1'"),
+             try Int.fetchOne(db, sql: "SELECT count(*) FROM status_history") ?? 0)
+        }
+        #expect(current == "Charging")
+        #expect(history == 2)
+    }
+}
