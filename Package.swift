@@ -37,7 +37,12 @@ let package = Package(
         .executableTarget(name: "ocpp-sim", dependencies: ["Shared", p("ArgumentParser", "swift-argument-parser")], swiftSettings: strict),
         .executableTarget(name: "ocpp-report", dependencies: ["Shared", p("ArgumentParser", "swift-argument-parser")], swiftSettings: strict),
         // Prints hot-path figures for BENCHMARKS.md; run it in release mode (scripts/bench.sh).
-        .executableTarget(name: "ocpp-bench", dependencies: ["Shared"], path: "Benchmarks/ocpp-bench", swiftSettings: strict),
+        .executableTarget(
+            name: "ocpp-bench",
+            dependencies: ["Shared", p("HummingbirdWSClient", "hummingbird-websocket"), p("HTTPTypes", "swift-http-types"), p("Logging", "swift-log")],
+            path: "Benchmarks/ocpp-bench",
+            swiftSettings: strict
+        ),
         .testTarget(name: "SharedTests", dependencies: ["Shared", p("PropertyBased", "swift-property-based")], swiftSettings: strict),
         // Depending on the executables makes `swift test` build them; end-to-end tests start the real binaries.
         .testTarget(

@@ -12,8 +12,35 @@ func option(_ name: String, default value: Int) -> Int {
     return n
 }
 if arguments.contains("--help") {
-    print("usage: ocpp-bench [--rounds N] [--iterations N]\nPrints nanoseconds per operation on the OCPP frame hot path (build with -c release).")
+    print(
+        """
+        usage: ocpp-bench [--rounds N] [--iterations N]
+               ocpp-bench --replay TRACE.jsonl...
+               ocpp-bench --fleet URL [--chargers N] [--prefix ID] [--samples N] [--sample-interval MS] [--idle S] [--server-pid PID]
+        Without a mode: nanoseconds per operation on the OCPP frame hot path (build with -c release).
+        --replay: read charger traces through the protocol module, printing each frame's verdict and repairs.
+        --fleet: scripted chargers against a central system (boot, status, one session, then idle); prints
+        messages, errors, round-trip percentiles and, with --server-pid, the server's RSS and CPU per message.
+        """
+    )
     exit(0)
+}
+
+if let i = arguments.firstIndex(of: "--fleet"), arguments.index(after: i) < arguments.endIndex {
+    func text(_ name: String, default value: String) -> String {
+        guard let j = arguments.firstIndex(of: name), arguments.index(after: j) < arguments.endIndex else { return value }
+        return arguments[arguments.index(after: j)]
+    }
+    let fleet = Fleet(
+        url: arguments[arguments.index(after: i)],
+        chargers: option("--chargers", default: 10),
+        prefix: text("--prefix", default: "SIM"),
+        samples: option("--samples", default: 5),
+        sampleInterval: .milliseconds(option("--sample-interval", default: 200)),
+        idle: .seconds(option("--idle", default: 0)),
+        serverPID: Int32(text("--server-pid", default: ""))
+    )
+    exit(await fleet.run() ? 0 : 1)
 }
 /// `--replay FILE...`: read charger traces (`{"dir","charger","frame"}` per line) through the protocol module and
 /// print each frame's verdict and repairs; used by scripts/run.sh until the server exists.
