@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATE="${MAN_DATE:-2026-11-25}"
-swift package generate-manual --configuration debug --date "$DATE" >&2
+swift package ${SCRATCH:+--scratch-path "$SCRATCH"} generate-manual --configuration debug --date "$DATE" >&2
 for tool in ocpp-serve ocpp-ctl ocpp-sim ocpp-report; do
-  cp ".build/plugins/GenerateManual/outputs/$tool/$tool.1" "man/$tool.1"
+  cp "${SCRATCH:-.build}/plugins/GenerateManual/outputs/$tool/$tool.1" "man/$tool.1"
 done

@@ -22,13 +22,13 @@ struct OcppServeCommand: AsyncParsableCommand {
         version: ToolkitVersion.current
     )
 
-    @Option(help: "Address to listen on for chargers (HOST:PORT; port 0 picks a free port).")
+    @Option(help: "Address to listen on for chargers (HOST:PORT; port 0 picks a free port and prints it). (default: 0.0.0.0:9000)")
     var listen: String?
 
     @Option(help: "SQLite database file, created and migrated on start. Environment: OCPP_DB. (default: ocpp.sqlite)")
     var db: String?
 
-    @Option(help: "Control socket for ocpp-ctl (served from issue 5 on). Environment: OCPP_SOCKET.")
+    @Option(help: "Control socket for ocpp-ctl. Accepted but not served yet: the control plane comes with ocpp-ctl. Environment: OCPP_SOCKET.")
     var socket: String?
 
     @Option(help: "YAML config file; flags win over it.")
