@@ -91,8 +91,14 @@ final class StoreWriter: Service, Sendable {
             }
             await commit(batch)
         }
-        let committed = statistics.withLock { $0.operations }
-        logger.info("writer drained", metadata: ["committed": "\(committed)"])
+        let figures = statistics.withLock { $0 }
+        logger.notice(
+            "writer drained",
+            metadata: [
+                "committed": "\(figures.operations)", "batches": "\(figures.batches)", "largestBatch": "\(figures.largestBatch)",
+                "commitMicrosPerBatch": "\(figures.batches > 0 ? figures.commitNanoseconds / Int64(figures.batches) / 1000 : 0)",
+            ]
+        )
     }
 
     private func nextBatch() async -> ([Item], Bool) {
@@ -123,15 +129,24 @@ final class StoreWriter: Service, Sendable {
         let clock = ContinuousClock()
         let start = clock.now
         do {
-            let results = try await database.write { db in
-                operations.map { operation in
-                    Result { () throws -> StoreResult in
-                        var result = StoreResult.done
-                        try db.inSavepoint {
-                            result = try StoreApplier.apply(operation, in: db)
-                            return .commit
+            // Fast path: the whole batch in one transaction. Only if some write fails is the batch replayed with one
+            // savepoint per operation, so a bad write fails alone and the others still commit.
+            let results: [Result<StoreResult, any Error>]
+            do {
+                results = try await database.write { db in
+                    try operations.map { .success(try StoreApplier.apply($0, in: db)) }
+                }
+            } catch {
+                results = try await database.write { db in
+                    operations.map { operation in
+                        Result { () throws -> StoreResult in
+                            var result = StoreResult.done
+                            try db.inSavepoint {
+                                result = try StoreApplier.apply(operation, in: db)
+                                return .commit
+                            }
+                            return result
                         }
-                        return result
                     }
                 }
             }
