@@ -22,7 +22,7 @@ struct OcppReportCommand: ParsableCommand {
             try command.run()
         } catch where exitCode(for: error) == .validationFailure {
             var err = StandardError()
-            print(fullMessage(for: error), to: &err)
+            print(UsageError.line(tool: "ocpp-report", message: message(for: error)), to: &err)
             Self.exit(withError: ExitCode(2))
         } catch {
             Self.exit(withError: error)

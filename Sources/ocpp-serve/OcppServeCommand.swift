@@ -76,9 +76,10 @@ struct OcppServeCommand: AsyncParsableCommand {
     /// Flags over the config file over defaults; a bad value is a usage error naming the fix.
     func resolve() throws -> ServerConfiguration {
         var c = ServerConfiguration()
-        let file = try config.map { path in
-            do { return try ConfigFile.load(path: path) } catch { throw ValidationError("cannot read --config \(path): \(error)") }
-        } ?? ConfigFile()
+        var file = ConfigFile()
+        if let path = config {
+            do { file = try ConfigFile.load(path: path) } catch { throw ValidationError("--config: \(error.description)") }
+        }
         if let listen = listen ?? file.listen {
             let parts = listen.split(separator: ":", omittingEmptySubsequences: false)
             guard parts.count >= 2, let port = Int(parts[parts.count - 1]), (0...65535).contains(port) else {
@@ -105,7 +106,7 @@ struct OcppServeCommand: AsyncParsableCommand {
             }
             c.unknownTags = p
         }
-        c.acceptWithoutSubprotocol = Set(acceptWithoutSubprotocol + (file.acceptWithoutSubprotocol ?? []))
+        c.acceptWithoutSubprotocol = Set(acceptWithoutSubprotocol.isEmpty ? (file.acceptWithoutSubprotocol ?? []) : acceptWithoutSubprotocol)
         if let v = pingInterval ?? file.pingInterval { c.pingInterval = max(0, v) }
         if let v = offlineAfter ?? file.offlineAfter {
             guard v > 0 else { throw ValidationError("--offline-after must be at least 1 heartbeat interval") }
@@ -120,7 +121,7 @@ struct OcppServeCommand: AsyncParsableCommand {
             guard v >= 1024 else { throw ValidationError("--max-message must be at least 1024 bytes") }
             c.maxMessageBytes = v
         }
-        c.dataTransferVendors = Set(dataTransferVendor + (file.dataTransferVendors ?? []))
+        c.dataTransferVendors = Set(dataTransferVendor.isEmpty ? (file.dataTransferVendors ?? []) : dataTransferVendor)
         if let v = sync ?? file.sync {
             guard let mode = ServerConfiguration.SyncMode(rawValue: v) else { throw ValidationError("--sync expects full or normal (got \(v))") }
             c.sync = mode
@@ -152,7 +153,7 @@ struct OcppServeCommand: AsyncParsableCommand {
             }
         } catch where exitCode(for: error) == .validationFailure {
             var err = StandardError()
-            print(fullMessage(for: error), to: &err)
+            print(UsageError.line(tool: "ocpp-serve", message: message(for: error)), to: &err)
             Self.exit(withError: ExitCode(2))
         } catch {
             Self.exit(withError: error)

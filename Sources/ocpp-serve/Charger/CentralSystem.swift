@@ -102,7 +102,7 @@ struct CentralSystem: Sendable {
             let registration = charger.registration
             let interval = registration == "Accepted" ? configuration.heartbeatInterval : configuration.retryInterval
             let result = try await writer.submit(.boot(chargerID: chargerID, boot, registration: registration, interval: interval, atMs: receivedMs))
-            charger.booted(registration: registration, heartbeatInterval: configuration.heartbeatInterval)
+            charger.booted(registration: registration, heartbeatInterval: interval)
             events.publish(
                 ServerEvent(
                     atMs: receivedMs, chargerID: chargerID, kind: .boot,

@@ -27,6 +27,7 @@ struct ChargerConnection: Sendable {
                 heartbeatInterval: known?.interval ?? configuration.heartbeatInterval
             )
         }
+        if let known { context.registration = known.registration }
         let serial = context.nextConnection()
         let nowMs = Timestamp.nowMilliseconds()
         _ = context.touch(atMs: nowMs)

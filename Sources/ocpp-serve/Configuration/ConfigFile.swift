@@ -20,7 +20,7 @@ struct ConfigFile: Decodable, Equatable {
     var sync: String?
     var logLevel: String?
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case listen, db, validation, sync
         case heartbeatInterval = "heartbeat-interval"
         case retryInterval = "retry-interval"
@@ -35,9 +35,30 @@ struct ConfigFile: Decodable, Equatable {
         case logLevel = "log-level"
     }
 
-    static func load(path: String) throws -> ConfigFile {
-        let text = try String(contentsOfFile: path, encoding: .utf8)
+    struct Problem: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// Reads the file; a missing file, bad YAML or a key the server does not know (a typo would otherwise leave a
+    /// default in force without a word) is a `Problem` naming it.
+    static func load(path: String) throws(Problem) -> ConfigFile {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw Problem(description: FileManager.default.fileExists(atPath: path) ? "cannot read \(path)" : "no such file \(path)")
+        }
         if text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { return ConfigFile() }
-        return try YAMLDecoder().decode(ConfigFile.self, from: text)
+        let known = Set(CodingKeys.allCases.map(\.rawValue))
+        do {
+            guard let document = try Yams.load(yaml: text) as? [String: Any] else {
+                throw Problem(description: "\(path) must be a YAML mapping of settings (key: value)")
+            }
+            if let unknown = document.keys.sorted().first(where: { !known.contains($0) }) {
+                throw Problem(description: "unknown setting '\(unknown)' in \(path); known: \(known.sorted().joined(separator: ", "))")
+            }
+            return try YAMLDecoder().decode(ConfigFile.self, from: text)
+        } catch let problem as Problem {
+            throw problem
+        } catch {
+            throw Problem(description: "\(path) is not valid: \(error)")
+        }
     }
 }
