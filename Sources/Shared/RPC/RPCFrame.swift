@@ -44,16 +44,7 @@ public struct RPCCall: Sendable, Hashable {
     }
 
     public func serialized() -> String {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(64)
-        bytes.append(contentsOf: "[2,".utf8)
-        JSONValue.string(messageID).write(into: &bytes)
-        bytes.append(UInt8(ascii: ","))
-        JSONValue.string(action).write(into: &bytes)
-        bytes.append(UInt8(ascii: ","))
-        payload.write(into: &bytes)
-        bytes.append(UInt8(ascii: "]"))
-        return String(decoding: bytes, as: UTF8.self)
+        JSONValue.array([2, .string(messageID), .string(action), payload]).serialized()
     }
 }
 
@@ -68,14 +59,7 @@ public struct RPCCallResult: Sendable, Hashable {
     }
 
     public func serialized() -> String {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(64)
-        bytes.append(contentsOf: "[3,".utf8)
-        JSONValue.string(messageID).write(into: &bytes)
-        bytes.append(UInt8(ascii: ","))
-        payload.write(into: &bytes)
-        bytes.append(UInt8(ascii: "]"))
-        return String(decoding: bytes, as: UTF8.self)
+        JSONValue.array([3, .string(messageID), payload]).serialized()
     }
 }
 
@@ -104,17 +88,6 @@ public struct RPCCallError: Sendable, Hashable {
     }
 
     public func serialized() -> String {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(96)
-        bytes.append(contentsOf: "[4,".utf8)
-        JSONValue.string(messageID).write(into: &bytes)
-        bytes.append(UInt8(ascii: ","))
-        JSONValue.string(rawCode).write(into: &bytes)
-        bytes.append(UInt8(ascii: ","))
-        JSONValue.string(description).write(into: &bytes)
-        bytes.append(UInt8(ascii: ","))
-        details.write(into: &bytes)
-        bytes.append(UInt8(ascii: "]"))
-        return String(decoding: bytes, as: UTF8.self)
+        JSONValue.array([4, .string(messageID), .string(rawCode), .string(description), details]).serialized()
     }
 }
