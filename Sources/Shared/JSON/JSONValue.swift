@@ -130,7 +130,10 @@ public struct JSONNumber: Sendable, Hashable, CustomStringConvertible {
     public var double: Double { Double(text) ?? .nan }
 
     /// The exact decimal value of the text, when Foundation's `Decimal` can hold it (38 significant digits).
-    public var decimal: Decimal? { Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")) }
+    public var decimal: Decimal? { Decimal(string: text, locale: Self.posix) }
+
+    /// Created once: building a `Locale` costs tens of microseconds on Linux, and every sampled value needs one.
+    private static let posix = Locale(identifier: "en_US_POSIX")
 
     static func isValidGrammar(_ utf8: String.UTF8View) -> Bool {
         var i = utf8.startIndex
