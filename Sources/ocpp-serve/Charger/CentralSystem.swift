@@ -31,7 +31,7 @@ struct CentralSystem: Sendable {
         case .reject(let error):
             record(.inbound, chargerID, receivedMs, text, type: MessageType.call.rawValue, action: nil, id: error.messageID, repairs: [])
             logger.warning("malformed frame", metadata: ["charger": "\(chargerID)", "error": "\(error.code.rawValue)", "reason": "\(error.description)"])
-            return reply(error.serialized(), chargerID, receivedMs, type: .callError, action: nil, id: error.messageID)
+            return reply(error.serialized(), chargerID, type: .callError, action: nil, id: error.messageID)
         case .frame(.callResult(let result), _, let repairs):
             record(.inbound, chargerID, receivedMs, text, type: MessageType.callResult.rawValue, action: nil, id: result.messageID, repairs: repairs)
             return nil
@@ -42,7 +42,7 @@ struct CentralSystem: Sendable {
             if let cached = charger.cachedReply(messageID: call.messageID, action: call.action) {
                 record(.inbound, chargerID, receivedMs, text, type: 2, action: call.action, id: call.messageID, repairs: frameRepairs)
                 logger.info("repeated message answered from cache", metadata: ["charger": "\(chargerID)", "action": "\(call.action)", "id": "\(call.messageID)"])
-                return reply(cached, chargerID, receivedMs, type: .callResult, action: call.action, id: call.messageID)
+                return reply(cached, chargerID, type: .callResult, action: call.action, id: call.messageID)
             }
             var repairs = frameRepairs
             let validated: ValidatedPayload
@@ -50,7 +50,7 @@ struct CentralSystem: Sendable {
                 validated = try PayloadValidator.validateRequest(call, mode: configuration.validation, receivedAt: Timestamp(milliseconds: receivedMs))
             } catch {
                 record(.inbound, chargerID, receivedMs, text, type: 2, action: call.action, id: call.messageID, repairs: repairs)
-                return refuse(call, error, chargerID, receivedMs)
+                return refuse(call, error, chargerID)
             }
             repairs += validated.repairs
             record(.inbound, chargerID, receivedMs, text, type: 2, action: call.action, id: call.messageID, repairs: repairs)
@@ -65,25 +65,25 @@ struct CentralSystem: Sendable {
                 if Self.replayedActions.contains(call.action) {
                     charger.cacheReply(messageID: call.messageID, action: call.action, text: answer)
                 }
-                return reply(answer, chargerID, receivedMs, type: .callResult, action: call.action, id: call.messageID)
+                return reply(answer, chargerID, type: .callResult, action: call.action, id: call.messageID)
             } catch let error as OCPPError {
-                return refuse(call, error, chargerID, receivedMs)
+                return refuse(call, error, chargerID)
             } catch {
                 // Store failures and the like: never acknowledge, let the charger retry; details stay in the log.
                 logger.error("CALL failed", metadata: ["charger": "\(chargerID)", "action": "\(call.action)", "error": "\(error)"])
                 let text = RPCCallError(messageID: call.messageID, code: .internalError, description: "the central system could not process the message").serialized()
-                return reply(text, chargerID, receivedMs, type: .callError, action: call.action, id: call.messageID)
+                return reply(text, chargerID, type: .callError, action: call.action, id: call.messageID)
             }
         }
     }
 
-    private func refuse(_ call: RPCCall, _ error: OCPPError, _ chargerID: String, _ receivedMs: Int64) -> String {
+    private func refuse(_ call: RPCCall, _ error: OCPPError, _ chargerID: String) -> String {
         logger.warning(
             "CALL refused",
             metadata: ["charger": "\(chargerID)", "action": "\(call.action)", "error": "\(error.code.rawValue)", "reason": "\(error.description)"]
         )
         let text = RPCCallError(messageID: call.messageID, error).serialized()
-        return reply(text, chargerID, receivedMs, type: .callError, action: call.action, id: call.messageID)
+        return reply(text, chargerID, type: .callError, action: call.action, id: call.messageID)
     }
 
     private func dispatch(_ validated: ValidatedPayload, from charger: ChargerContext, receivedMs: Int64) async throws -> JSONValue {
@@ -196,7 +196,7 @@ struct CentralSystem: Sendable {
         default:
             // Security-extension notifications (SecurityEventNotification, LogStatusNotification,
             // SignedFirmwareStatusNotification): recorded with the raw frame and as an event, answered with {}.
-            events.publish(ServerEvent(atMs: receivedMs, chargerID: chargerID, kind: .status, detail: ["action": .string(action.rawValue), "payload": validated.payload]))
+            events.publish(ServerEvent(atMs: receivedMs, chargerID: chargerID, kind: .notification, detail: ["action": .string(action.rawValue), "payload": validated.payload]))
             return .object(JSONObject())
         }
     }
@@ -223,7 +223,7 @@ struct CentralSystem: Sendable {
         writer.submitDetached(.frame(StoredFrame(chargerID: chargerID, direction: direction, atMs: atMs, messageType: type, action: action, messageID: id, text: text, repairs: repairs)))
     }
 
-    private func reply(_ text: String, _ chargerID: String, _ receivedMs: Int64, type: MessageType, action: String?, id: String) -> String {
+    private func reply(_ text: String, _ chargerID: String, type: MessageType, action: String?, id: String) -> String {
         record(.outbound, chargerID, Timestamp.nowMilliseconds(), text, type: type.rawValue, action: action, id: id, repairs: [])
         return text
     }

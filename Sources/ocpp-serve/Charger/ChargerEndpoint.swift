@@ -52,6 +52,9 @@ struct ChargerEndpoint: Sendable {
         switch Self.negotiate(offers: request.headerFields[values: .secWebSocketProtocol], chargerID: chargerID, configuration: configuration) {
         case .refuse(let reason):
             logger.warning("connection refused", metadata: ["charger": "\(chargerID)", "reason": "\(reason)"])
+            centralSystem.events.publish(
+                ServerEvent(atMs: Timestamp.nowMilliseconds(), chargerID: chargerID, kind: .rejected, detail: ["reason": .string(reason)])
+            )
             return .dontUpgrade
         case .accept(let subprotocol):
             var headers = HTTPFields()

@@ -17,7 +17,8 @@ final class EventBus: Sendable {
 
     func publish(_ event: ServerEvent) {
         writer.submitDetached(.event(event))
-        if event.kind != .repairs && event.kind != .status {
+        // Repairs and statuses are frequent; a refused connection is already logged as a warning by the endpoint.
+        if event.kind != .repairs && event.kind != .status && event.kind != .rejected {
             logger.info("\(event.kind.rawValue)", metadata: event.logMetadata)
         } else {
             logger.debug("\(event.kind.rawValue)", metadata: event.logMetadata)

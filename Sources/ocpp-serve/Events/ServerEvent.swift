@@ -5,6 +5,8 @@ struct ServerEvent: Sendable {
     enum Kind: String, Sendable, CaseIterable {
         case connect, disconnect, replaced, boot, status, fault, transactionStart, transactionStop, offline, online
         case repairs, rejected, firmwareStatus, diagnosticsStatus, dataTransfer, staleTransactions
+        /// A security-extension notification (SecurityEventNotification, LogStatusNotification, …).
+        case notification
     }
 
     var atMs: Int64
