@@ -19,6 +19,8 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         .systemLibrary(name: "CReadline", path: "Sources/CReadline", providers: [.apt(["libreadline-dev"])]),
@@ -29,13 +31,22 @@ let package = Package(
                 "Shared", p("ArgumentParser", "swift-argument-parser"), p("Hummingbird", "hummingbird"),
                 p("HummingbirdWebSocket", "hummingbird-websocket"), p("HTTPTypes", "swift-http-types"), p("NIOCore", "swift-nio"),
                 p("NIOWebSocket", "swift-nio"), p("Logging", "swift-log"), p("ServiceLifecycle", "swift-service-lifecycle"), p("UnixSignals", "swift-service-lifecycle"),
-                p("GRDB", "GRDB.swift"), p("Yams", "Yams"),
+                p("GRDB", "GRDB.swift"), p("Yams", "Yams"), p("Crypto", "swift-crypto"),
             ],
             swiftSettings: strict
         ),
-        .executableTarget(name: "ocpp-ctl", dependencies: ["Shared", p("ArgumentParser", "swift-argument-parser")], swiftSettings: strict),
+        .executableTarget(
+            name: "ocpp-ctl",
+            dependencies: [
+                "Shared", "CReadline", p("ArgumentParser", "swift-argument-parser"), p("AsyncHTTPClient", "async-http-client"),
+                p("NIOCore", "swift-nio"), p("Logging", "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(name: "ocpp-sim", dependencies: ["Shared", p("ArgumentParser", "swift-argument-parser")], swiftSettings: strict),
-        .executableTarget(name: "ocpp-report", dependencies: ["Shared", p("ArgumentParser", "swift-argument-parser")], swiftSettings: strict),
+        .executableTarget(
+            name: "ocpp-report", dependencies: ["Shared", p("ArgumentParser", "swift-argument-parser"), p("GRDB", "GRDB.swift")], swiftSettings: strict
+        ),
         // Prints hot-path figures for BENCHMARKS.md; run it in release mode (scripts/bench.sh).
         .executableTarget(
             name: "ocpp-bench",
@@ -48,10 +59,11 @@ let package = Package(
         .testTarget(
             name: "ocpp-serveTests",
             dependencies: [
-                "ocpp-serve", "Shared", p("GRDB", "GRDB.swift"), p("HummingbirdWSClient", "hummingbird-websocket"),
-                p("HTTPTypes", "swift-http-types"), p("Logging", "swift-log"),
+                "ocpp-serve", "ocpp-ctl", "Shared", p("GRDB", "GRDB.swift"), p("HummingbirdWSClient", "hummingbird-websocket"),
+                p("HTTPTypes", "swift-http-types"), p("Logging", "swift-log"), p("AsyncHTTPClient", "async-http-client"),
             ],
             swiftSettings: strict
         ),
+        .testTarget(name: "ocpp-reportTests", dependencies: ["ocpp-report", "Shared", p("GRDB", "GRDB.swift")], swiftSettings: strict),
     ]
 )
