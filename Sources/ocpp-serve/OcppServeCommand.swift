@@ -28,8 +28,16 @@ struct OcppServeCommand: AsyncParsableCommand {
     @Option(help: "SQLite database file, created and migrated on start. Environment: OCPP_DB. (default: ocpp.sqlite)")
     var db: String?
 
-    @Option(help: "Control socket for ocpp-ctl. Accepted but not served yet: the control plane comes with ocpp-ctl. Environment: OCPP_SOCKET.")
+    @Option(
+        help: """
+            Control socket for ocpp-ctl (mode 0660, removed on exit, a stale one replaced); 'none' disables it. \
+            Environment: OCPP_SOCKET. (default: $XDG_RUNTIME_DIR/ocpp-serve.sock, else /tmp/ocpp-serve-UID.sock)
+            """
+    )
     var socket: String?
+
+    @Option(help: "Serve the control commands as a JSON REST API on HOST:PORT for remote agents (bearer tokens from `ocpp-ctl token create`). Off unless given.")
+    var http: String?
 
     @Option(help: "YAML config file; flags win over it.")
     var config: String?
@@ -81,12 +89,21 @@ struct OcppServeCommand: AsyncParsableCommand {
             do { file = try ConfigFile.load(path: path) } catch { throw ValidationError("--config: \(error.description)") }
         }
         if let listen = listen ?? file.listen {
-            let parts = listen.split(separator: ":", omittingEmptySubsequences: false)
-            guard parts.count >= 2, let port = Int(parts[parts.count - 1]), (0...65535).contains(port) else {
+            guard let address = ServerConfiguration.Address(parsing: listen) else {
                 throw ValidationError("--listen expects HOST:PORT, e.g. 0.0.0.0:9000 (got \(listen))")
             }
-            c.host = parts.dropLast().joined(separator: ":")
-            c.port = port
+            c.host = address.host
+            c.port = address.port
+        }
+        if let http = http ?? file.http {
+            guard let address = ServerConfiguration.Address(parsing: http) else {
+                throw ValidationError("--http expects HOST:PORT, e.g. 127.0.0.1:8080 (got \(http))")
+            }
+            c.http = address
+        }
+        if let path = socket ?? file.socket ?? ProcessInfo.processInfo.environment["OCPP_SOCKET"] {
+            guard path == "none" || path.utf8.count < 104 else { throw ValidationError("--socket path is too long for a Unix socket (max 103 bytes)") }
+            c.socketPath = path == "none" ? nil : path
         }
         if let path = db ?? file.db ?? ProcessInfo.processInfo.environment["OCPP_DB"] { c.databasePath = path }
         if let v = heartbeatInterval ?? file.heartbeatInterval {

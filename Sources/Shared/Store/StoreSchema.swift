@@ -86,6 +86,29 @@ public enum StoreSchema {
                     """
             )
         }
+        migrator.registerMigration("v2-control") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE commands (
+                        id INTEGER PRIMARY KEY,
+                        charger_id TEXT NOT NULL, action TEXT NOT NULL, payload TEXT NOT NULL, origin TEXT NOT NULL,
+                        message_id TEXT, sent_ms INTEGER NOT NULL,
+                        answered_ms INTEGER, outcome TEXT, response TEXT
+                    );
+                    CREATE INDEX commands_by_charger ON commands(charger_id, sent_ms);
+                    CREATE TABLE charger_configuration (
+                        charger_id TEXT NOT NULL, key TEXT NOT NULL, value TEXT, readonly INTEGER NOT NULL DEFAULT 0,
+                        read_ms INTEGER NOT NULL,
+                        PRIMARY KEY (charger_id, key)
+                    ) WITHOUT ROWID;
+                    CREATE TABLE api_tokens (
+                        name TEXT PRIMARY KEY NOT NULL,
+                        sha256 TEXT NOT NULL UNIQUE,
+                        created_ms INTEGER NOT NULL, last_used_ms INTEGER
+                    );
+                    """
+            )
+        }
         return migrator
     }
 }

@@ -16,7 +16,7 @@ struct CentralSystem: Sendable {
     static let replayedActions: Set<String> = ["StartTransaction", "StopTransaction", "MeterValues", "DataTransfer"]
 
     /// Handles one text message from `charger`; returns the text to send back, if any.
-    func handle(_ text: String, from charger: ChargerContext) async -> String? {
+    func handle(_ text: String, from charger: ChargerContext, calls: ChargerCallQueue? = nil) async -> String? {
         let receivedMs = Timestamp.nowMilliseconds()
         let chargerID = charger.chargerID
         switch RPCFrameParser.parse(text, mode: configuration.validation) {
@@ -33,10 +33,10 @@ struct CentralSystem: Sendable {
             logger.warning("malformed frame", metadata: ["charger": "\(chargerID)", "error": "\(error.code.rawValue)", "reason": "\(error.description)"])
             return reply(error.serialized(), chargerID, type: .callError, action: nil, id: error.messageID)
         case .frame(.callResult(let result), _, let repairs):
-            record(.inbound, chargerID, receivedMs, text, type: MessageType.callResult.rawValue, action: nil, id: result.messageID, repairs: repairs)
+            await deliver(.callResult(result), text, chargerID, receivedMs, repairs, to: calls)
             return nil
         case .frame(.callError(let error), _, let repairs):
-            record(.inbound, chargerID, receivedMs, text, type: MessageType.callError.rawValue, action: nil, id: error.messageID, repairs: repairs)
+            await deliver(.callError(error), text, chargerID, receivedMs, repairs, to: calls)
             return nil
         case .frame(.call(let call), _, let frameRepairs):
             if let cached = charger.cachedReply(messageID: call.messageID, action: call.action) {
@@ -74,6 +74,14 @@ struct CentralSystem: Sendable {
                 let text = RPCCallError(messageID: call.messageID, code: .internalError, description: "the central system could not process the message").serialized()
                 return reply(text, chargerID, type: .callError, action: call.action, id: call.messageID)
             }
+        }
+    }
+
+    /// An answer to a command sent from the control plane: recorded, then handed to the command waiting for it.
+    private func deliver(_ answer: RPCFrame, _ text: String, _ chargerID: String, _ receivedMs: Int64, _ repairs: [Repair], to calls: ChargerCallQueue?) async {
+        record(.inbound, chargerID, receivedMs, text, type: answer.messageType.rawValue, action: nil, id: answer.messageID, repairs: repairs)
+        if await calls?.deliver(answer) != true {
+            logger.warning("answer to no outstanding command", metadata: ["charger": "\(chargerID)", "id": "\(answer.messageID)"])
         }
     }
 

@@ -29,13 +29,16 @@ struct ChargerConnection: Sendable {
         }
         if let known { context.registration = known.registration }
         let serial = context.nextConnection()
+        let calls = ChargerCallQueue()
         let nowMs = Timestamp.nowMilliseconds()
         _ = context.touch(atMs: nowMs)
         let previous = await endpoint.registry.attach(
             chargerID,
-            ChargerRegistry.Connection(serial: serial, context: context) { reason in
-                try? await outbound.close(.goingAway, reason: reason)
-            }
+            ChargerRegistry.Connection(
+                serial: serial, context: context, calls: calls,
+                send: { text in try await outbound.write(.text(text)) },
+                close: { reason in try? await outbound.close(.goingAway, reason: reason) }
+            )
         )
         if let previous {
             system.events.publish(ServerEvent(atMs: nowMs, chargerID: chargerID, kind: .replaced, detail: [:]))
@@ -55,7 +58,7 @@ struct ChargerConnection: Sendable {
                 if context.touch(atMs: Timestamp.nowMilliseconds()) {
                     system.events.publish(ServerEvent(atMs: Timestamp.nowMilliseconds(), chargerID: chargerID, kind: .online, detail: [:]))
                 }
-                if let reply = await system.handle(text, from: context) {
+                if let reply = await system.handle(text, from: context, calls: calls) {
                     try await outbound.write(.text(reply))
                 }
             }
@@ -63,6 +66,7 @@ struct ChargerConnection: Sendable {
             logger.debug("connection ended with error", metadata: ["charger": "\(chargerID)", "error": "\(error)"])
         }
 
+        await calls.close()
         let endMs = Timestamp.nowMilliseconds()
         if await endpoint.registry.detach(chargerID, serial: serial) {
             system.writer.submitDetached(.seen(chargerID: chargerID, atMs: endMs, online: false, registrationIfNew: context.registration))

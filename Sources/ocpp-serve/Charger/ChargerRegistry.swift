@@ -6,6 +6,10 @@ actor ChargerRegistry {
     struct Connection: Sendable {
         var serial: UInt64
         var context: ChargerContext
+        /// Commands to the charger over this socket, one at a time.
+        var calls: ChargerCallQueue
+        /// Writes a text frame to the socket.
+        var send: @Sendable (String) async throws -> Void
         /// Closes the socket; used when a newer connection replaces this one and at shutdown.
         var close: @Sendable (String) async -> Void
     }
@@ -33,6 +37,14 @@ actor ChargerRegistry {
         guard connections[chargerID]?.serial == serial else { return false }
         connections[chargerID] = nil
         return true
+    }
+
+    func connection(_ chargerID: String) -> Connection? { connections[chargerID] }
+    var connectedIDs: [String] { Array(connections.keys) }
+
+    /// At shutdown: commands waiting on chargers fail now instead of holding the control plane open.
+    func failPendingCommands() async {
+        for connection in connections.values { await connection.calls.close() }
     }
 
     var connectedContexts: [ChargerContext] { connections.values.map(\.context) }

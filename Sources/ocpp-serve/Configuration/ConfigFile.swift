@@ -19,9 +19,11 @@ struct ConfigFile: Decodable, Equatable {
     var dataTransferVendors: [String]?
     var sync: String?
     var logLevel: String?
+    var socket: String?
+    var http: String?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case listen, db, validation, sync
+        case listen, db, validation, sync, socket, http
         case heartbeatInterval = "heartbeat-interval"
         case retryInterval = "retry-interval"
         case unknownChargers = "unknown-chargers"

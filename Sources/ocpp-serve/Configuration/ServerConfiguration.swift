@@ -45,6 +45,24 @@ struct ServerConfiguration: Sendable, Equatable {
     var sync = SyncMode.full
     var maxBatch = 512
     var logLevel = "info"
+    /// The control socket for ocpp-ctl; nil when disabled (`--socket none`).
+    var socketPath: String? = ControlAPI.defaultSocketPath()
+    /// The HTTP API address; off unless given.
+    var http: Address?
+
+    struct Address: Sendable, Equatable {
+        var host: String
+        var port: Int
+
+        /// `HOST:PORT` (IPv6 hosts keep their colons); nil when malformed.
+        init?(parsing text: String) {
+            let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+            guard parts.count >= 2, let port = Int(parts[parts.count - 1]), (0...65535).contains(port) else { return nil }
+            host = parts.dropLast().joined(separator: ":")
+            self.port = port
+        }
+    }
+
 
     func acceptsWithoutSubprotocol(_ chargerID: String) -> Bool {
         acceptWithoutSubprotocol.contains("*") || acceptWithoutSubprotocol.contains(chargerID)

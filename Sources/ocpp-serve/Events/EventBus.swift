@@ -7,8 +7,22 @@ import Synchronization
 final class EventBus: Sendable {
     private let writer: StoreWriter
     private let logger: Logger
-    private let subscribers = Mutex<[UInt64: AsyncStream<ServerEvent>.Continuation]>([:])
-    private let nextID = Atomic<UInt64>(0)
+    private let state = Mutex(State())
+    /// Events kept in memory for `events --follow` to start with, like `tail -f`.
+    static let recentCapacity = 1000
+
+    private struct Subscriber {
+        var continuation: AsyncStream<ServerEvent>.Continuation
+        var filter: @Sendable (ServerEvent) -> Bool
+    }
+
+    private struct State {
+        var subscribers: [UInt64: Subscriber] = [:]
+        var nextID: UInt64 = 0
+        var recent: [ServerEvent] = []
+        var recentStart = 0
+        var finished = false
+    }
 
     init(writer: StoreWriter, logger: Logger) {
         self.writer = writer
@@ -23,20 +37,47 @@ final class EventBus: Sendable {
         } else {
             logger.debug("\(event.kind.rawValue)", metadata: event.logMetadata)
         }
-        for continuation in subscribers.withLock({ Array($0.values) }) {
-            continuation.yield(event)
+        // Yielding under the lock keeps every subscriber's order equal to publication order.
+        state.withLock { state in
+            if state.recent.count < Self.recentCapacity {
+                state.recent.append(event)
+            } else {
+                state.recent[state.recentStart] = event
+                state.recentStart = (state.recentStart + 1) % Self.recentCapacity
+            }
+            for subscriber in state.subscribers.values where subscriber.filter(event) { subscriber.continuation.yield(event) }
         }
     }
 
-    /// A stream of every event published from now on; ends when the subscriber stops iterating.
-    func subscribe() -> AsyncStream<ServerEvent> {
-        let id = nextID.add(1, ordering: .relaxed).newValue
+    /// A stream of the last `replaying` events kept in memory followed by every event published from now on, those
+    /// passing `filter`; ends when the subscriber stops iterating or at shutdown (`finishSubscribers`).
+    func subscribe(replaying count: Int = 0, filter: @escaping @Sendable (ServerEvent) -> Bool = { _ in true }) -> AsyncStream<ServerEvent> {
         let (stream, continuation) = AsyncStream.makeStream(of: ServerEvent.self, bufferingPolicy: .bufferingNewest(10_000))
-        continuation.onTermination = { [weak self] _ in
-            _ = self?.subscribers.withLock { $0.removeValue(forKey: id) }
+        state.withLock { state in
+            if state.finished {
+                continuation.finish()
+                return
+            }
+            state.nextID += 1
+            let id = state.nextID
+            let ordered = Array(state.recent[state.recentStart...] + state.recent[..<state.recentStart])
+            for event in ordered.filter(filter).suffix(max(0, count)) { continuation.yield(event) }
+            continuation.onTermination = { [weak self] _ in
+                _ = self?.state.withLock { $0.subscribers.removeValue(forKey: id) }
+            }
+            state.subscribers[id] = Subscriber(continuation: continuation, filter: filter)
         }
-        subscribers.withLock { $0[id] = continuation }
         return stream
+    }
+
+    /// Ends every live stream (graceful shutdown: `events --follow` clients get end of stream, not a hang).
+    func finishSubscribers() {
+        let continuations = state.withLock { state in
+            state.finished = true
+            defer { state.subscribers.removeAll() }
+            return state.subscribers.values.map(\.continuation)
+        }
+        for continuation in continuations { continuation.finish() }
     }
 }
 

@@ -7,6 +7,8 @@ struct ServerEvent: Sendable {
         case repairs, rejected, firmwareStatus, diagnosticsStatus, dataTransfer, staleTransactions
         /// A security-extension notification (SecurityEventNotification, LogStatusNotification, …).
         case notification
+        /// A command sent to a charger from the control plane, and its outcome.
+        case commandSent, commandAnswered
     }
 
     var atMs: Int64
@@ -15,11 +17,14 @@ struct ServerEvent: Sendable {
     var detail: JSONValue
 
     /// One JSON object per event: `{"at": …, "charger": …, "event": …, …detail}`.
-    var json: JSONValue {
+    var json: JSONValue { json(kindName: kind.rawValue) }
+
+    /// The JSON with `kindName` as the event name (stored events may carry kinds this build does not know).
+    func json(kindName: String) -> JSONValue {
         var object = JSONObject()
         object["at"] = .string(Timestamp(milliseconds: atMs).description)
         if let chargerID { object["charger"] = .string(chargerID) }
-        object["event"] = .string(kind.rawValue)
+        object["event"] = .string(kindName)
         if case .object(let members) = detail {
             object.members.append(contentsOf: members.members)
         }

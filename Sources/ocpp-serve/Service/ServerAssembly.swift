@@ -51,12 +51,53 @@ struct ServerAssembly {
             logger: logger
         )
         let housekeeping = Housekeeping(registry: registry, writer: writer, events: events, configuration: configuration, logger: logger)
+        var services: [any Service] = [writer, housekeeping, app]
+        services += try controlServices()
         let group = ServiceGroup(
-            configuration: .init(services: [writer, housekeeping, app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         )
         logger.info("starting", metadata: ["db": "\(configuration.databasePath)", "sync": "\(configuration.sync.rawValue)"])
+        defer { if let path = configuration.socketPath { ControlSocket.remove(path) } }
         try await group.run()
         logger.info("exited cleanly")
+    }
+
+    /// The control plane: the Unix socket for ocpp-ctl, the HTTP API when asked for, and the closer that ends their
+    /// long-lived requests at shutdown.
+    private func controlServices() throws -> [any Service] {
+        let queries = ControlQueries(database: database, registry: registry)
+        let commander = ChargerCommander(registry: registry, writer: writer, events: events, database: database, logger: logger)
+        let control = ControlRouter(commander: commander, queries: queries, writer: writer, events: events, logger: logger, maxBody: configuration.maxMessageBytes)
+        var services: [any Service] = []
+        if let path = configuration.socketPath {
+            try ControlSocket.checkNotInUse(path)
+            services.append(
+                Application(
+                    router: control.build(for: .socket),
+                    configuration: .init(address: .unixDomainSocket(path: path), serverName: "ocpp-serve"),
+                    onServerRunning: { [logger] _ in
+                        ControlSocket.restrict(path)
+                        logger.notice("control socket ready", metadata: ["socket": "\(path)"])
+                    },
+                    logger: logger
+                )
+            )
+        }
+        if let http = configuration.http {
+            services.append(
+                Application(
+                    router: control.build(for: .http),
+                    configuration: .init(address: .hostname(http.host, port: http.port), serverName: "ocpp-serve"),
+                    onServerRunning: { channel in
+                        print("http API listening on port \(channel.localAddress?.port ?? http.port)")
+                        fflush(nil)
+                    },
+                    logger: logger
+                )
+            )
+        }
+        services.append(EventStreamCloser(events: events, registry: registry))
+        return services
     }
 }
 

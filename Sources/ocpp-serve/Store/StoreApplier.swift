@@ -138,6 +138,61 @@ enum StoreApplier {
         case .purgeFrames(let beforeMs):
             try db.execute(sql: "DELETE FROM frames WHERE at_ms < ?", arguments: [beforeMs])
             return .done
+
+        case .commandSent(let chargerID, let action, let payload, let origin, let messageID, let atMs):
+            try db.cachedStatement(sql: "INSERT INTO commands(charger_id, action, payload, origin, message_id, sent_ms) VALUES (?,?,?,?,?,?)")
+                .execute(arguments: [chargerID, action, payload, origin, messageID, atMs])
+            return .inserted(rowID: db.lastInsertedRowID)
+
+        case .commandAnswered(let commandID, let outcome, let response, let atMs):
+            try db.cachedStatement(sql: "UPDATE commands SET answered_ms = ?, outcome = ?, response = ? WHERE id = ?")
+                .execute(arguments: [atMs, outcome, response, commandID])
+            return .changed(rows: db.changesCount)
+
+        case .configuration(let chargerID, let keys, let replaceAll, let atMs):
+            if replaceAll {
+                try db.execute(sql: "DELETE FROM charger_configuration WHERE charger_id = ?", arguments: [chargerID])
+            }
+            let statement = try db.cachedStatement(
+                sql: """
+                    INSERT INTO charger_configuration(charger_id, key, value, readonly, read_ms) VALUES (?,?,?,?,?)
+                    ON CONFLICT(charger_id, key) DO UPDATE SET value = excluded.value, readonly = excluded.readonly, read_ms = excluded.read_ms
+                    """
+            )
+            for key in keys {
+                try statement.execute(arguments: [chargerID, key.key, key.value, key.readonly, atMs])
+            }
+            return .done
+
+        case .tagUpsert(let tag, let expiryMs, let parent, let atMs):
+            try db.execute(
+                sql: """
+                    INSERT INTO id_tags(id_tag, status, expiry_ms, parent_id_tag, created_ms) VALUES (?, 'Accepted', ?, ?, ?)
+                    ON CONFLICT(id_tag) DO UPDATE SET status = 'Accepted', expiry_ms = excluded.expiry_ms, parent_id_tag = excluded.parent_id_tag
+                    """,
+                arguments: [tag, expiryMs, parent, atMs]
+            )
+            return .done
+
+        case .tagStatus(let tag, let status):
+            try db.execute(sql: "UPDATE id_tags SET status = ? WHERE id_tag = ?", arguments: [status, tag])
+            return .changed(rows: db.changesCount)
+
+        case .tagRemove(let tag):
+            try db.execute(sql: "DELETE FROM id_tags WHERE id_tag = ?", arguments: [tag])
+            return .changed(rows: db.changesCount)
+
+        case .tokenCreate(let name, let sha256, let atMs):
+            try db.execute(sql: "INSERT INTO api_tokens(name, sha256, created_ms) VALUES (?,?,?)", arguments: [name, sha256, atMs])
+            return .done
+
+        case .tokenRevoke(let name):
+            try db.execute(sql: "DELETE FROM api_tokens WHERE name = ?", arguments: [name])
+            return .changed(rows: db.changesCount)
+
+        case .tokenUsed(let name, let atMs):
+            try db.cachedStatement(sql: "UPDATE api_tokens SET last_used_ms = ? WHERE name = ?").execute(arguments: [atMs, name])
+            return .done
         }
     }
 

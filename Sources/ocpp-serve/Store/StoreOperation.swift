@@ -16,6 +16,17 @@ enum StoreOperation: Sendable {
     case seen(chargerID: String, atMs: Int64, online: Bool, registrationIfNew: String)
     case event(ServerEvent)
     case purgeFrames(beforeMs: Int64)
+    /// A command to a charger, logged before it is sent; answers `.inserted` with the command's id.
+    case commandSent(chargerID: String, action: String, payload: String, origin: String, messageID: String, atMs: Int64)
+    case commandAnswered(commandID: Int64, outcome: String, response: String?, atMs: Int64)
+    /// Configuration keys a charger reported; `replaceAll` when it reported every key (GetConfiguration without keys).
+    case configuration(chargerID: String, [KeyValue], replaceAll: Bool, atMs: Int64)
+    case tagUpsert(tag: String, expiryMs: Int64?, parent: String?, atMs: Int64)
+    case tagStatus(tag: String, status: String)
+    case tagRemove(tag: String)
+    case tokenCreate(name: String, sha256: String, atMs: Int64)
+    case tokenRevoke(name: String)
+    case tokenUsed(name: String, atMs: Int64)
 }
 
 /// What a write produced that the caller needs for its answer.
@@ -28,6 +39,9 @@ enum StoreResult: Sendable, Equatable {
     case stopped(transactionID: Int?, wasStale: Bool, resolvedFrom: Int?)
     /// Open transactions flagged stale by a BootNotification.
     case booted(staleTransactions: Int)
+    case inserted(rowID: Int64)
+    /// Rows an update or delete touched (0: nothing matched).
+    case changed(rows: Int)
 }
 
 /// A frame as it crossed the wire, stored verbatim with the repairs lenient reading applied.

@@ -1,0 +1,28 @@
+import Foundation
+import Hummingbird
+import Shared
+
+/// No token, no access: every HTTP API request but the OpenAPI document needs `Authorization: Bearer TOKEN` of a
+/// token created with `ocpp-ctl token create`; anything else is 401 before a route (or a charger) is reached.
+struct BearerTokenMiddleware: RouterMiddleware {
+    typealias Context = ControlRequestContext
+    let queries: ControlQueries
+    let writer: StoreWriter
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        if request.uri.path == "/v1/openapi.json" || request.uri.path == "/health" {
+            return try await next(request, context)
+        }
+        guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else {
+            throw ControlError(.unauthorized, "missing bearer token: send Authorization: Bearer TOKEN (create one with `ocpp-ctl token create NAME`)")
+        }
+        let token = header.dropFirst("bearer ".count).trimmingCharacters(in: .whitespaces)
+        guard let name = try await queries.tokenName(sha256: APITokens.sha256(token)) else {
+            throw ControlError(.unauthorized, "invalid or revoked bearer token")
+        }
+        writer.submitDetached(.tokenUsed(name: name, atMs: Timestamp.nowMilliseconds()))
+        var context = context
+        context.tokenName = name
+        return try await next(request, context)
+    }
+}

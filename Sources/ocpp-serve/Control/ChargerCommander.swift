@@ -1,0 +1,173 @@
+import Foundation
+import GRDB
+import Logging
+import Shared
+
+/// Sends one command to a charger for the control plane (socket or HTTP): checks the payload against the OCPP
+/// schema, logs the command, waits for the charger's turn and answer within the timeout, records the outcome, and
+/// keeps what the answer tells about the charger (configuration keys).
+struct ChargerCommander: Sendable {
+    let registry: ChargerRegistry
+    let writer: StoreWriter
+    let events: EventBus
+    let database: DatabasePool
+    let logger: Logger
+
+    /// - Parameters:
+    ///   - validate: false for `call`, which sends any action and payload verbatim.
+    ///   - origin: who asked (`socket:alice`, `token:scheduler`), kept in the command log and the event stream.
+    func send(
+        to chargerID: String, action: String, payload: JSONValue, timeout: Double, validate: Bool, origin: String
+    ) async throws(ControlError) -> CommandResult {
+        let known = OCPPAction(rawValue: action)
+        if validate {
+            guard let known else { throw ControlError(.badRequest, "unknown OCPP 1.6 action \(action); use `call` to send it verbatim") }
+            guard known.initiator != .chargePoint else { throw ControlError(.badRequest, "\(action) is sent by chargers, not to them") }
+            do throws(OCPPError) {
+                let checked = try PayloadValidator.validateRequest(RPCCall(messageID: "-", action: action, payload: payload), mode: .strict)
+                guard checked.repairs.isEmpty else { throw OCPPError(.formationViolation, "payload needs repairs") }
+            } catch {
+                let at = error.path.map { " at \($0.isEmpty ? "/" : $0)" } ?? ""
+                throw ControlError(.badRequest, "invalid \(action) payload\(at): \(error.description)")
+            }
+        }
+        guard let connection = await registry.connection(chargerID) else {
+            let exists = (try? await database.read { db in try Bool.fetchOne(db, sql: "SELECT 1 FROM chargers WHERE id = ?", arguments: [chargerID]) }) ?? nil
+            throw exists == true
+                ? ControlError(.notConnected, "charger \(chargerID) is not connected")
+                : ControlError(.unknownCharger, "unknown charger \(chargerID)")
+        }
+
+        let messageID = UUID().uuidString.lowercased()
+        let text = RPCCall(messageID: messageID, action: action, payload: payload).serialized()
+        let sentMs = Timestamp.nowMilliseconds()
+        let commandID: Int64?
+        do {
+            if case .inserted(let id) = try await writer.submit(
+                .commandSent(chargerID: chargerID, action: action, payload: payload.serialized(), origin: origin, messageID: messageID, atMs: sentMs)
+            ) {
+                commandID = id
+            } else {
+                commandID = nil
+            }
+        } catch {
+            throw ControlError(.internalError, "cannot log the command: \(error)")
+        }
+        events.publish(
+            ServerEvent(
+                atMs: sentMs, chargerID: chargerID, kind: .commandSent,
+                detail: ["action": .string(action), "origin": .string(origin), "command": commandID.map { .number(JSONNumber($0)) } ?? .null]
+            )
+        )
+
+        let answer: RPCFrame
+        do {
+            answer = try await Self.withTimeout(seconds: timeout) {
+                try await connection.calls.call(messageID: messageID) {
+                    writer.submitDetached(
+                        .frame(
+                            StoredFrame(
+                                chargerID: chargerID, direction: .outbound, atMs: Timestamp.nowMilliseconds(), messageType: MessageType.call.rawValue,
+                                action: action, messageID: messageID, text: text, repairs: []
+                            )
+                        )
+                    )
+                    try await connection.send(text)
+                }
+            }
+        } catch let failure as ControlError {
+            finish(commandID, chargerID, action, origin, outcome: "Timeout", response: nil)
+            throw failure
+        } catch {
+            finish(commandID, chargerID, action, origin, outcome: "Disconnected", response: nil)
+            throw ControlError(.disconnected, "charger \(chargerID) disconnected before answering \(action)")
+        }
+
+        let result: CommandResult
+        switch answer {
+        case .callError(let error):
+            result = CommandResult(
+                charger: chargerID, action: action, status: CommandResult.callError, response: .object(JSONObject()),
+                error: .init(code: error.rawCode, description: error.description, details: error.details), commandID: commandID
+            )
+            finish(commandID, chargerID, action, origin, outcome: CommandResult.callError, response: error.serialized())
+        case .callResult(let callResult):
+            var payload = callResult.payload
+            var repairs: [String]?
+            if let known {
+                do {
+                    let validated = try PayloadValidator.validateResponse(payload, to: known, mode: .lenient)
+                    payload = validated.payload
+                    repairs = validated.repairs.isEmpty ? nil : validated.repairs.map(\.description)
+                } catch {
+                    logger.warning(
+                        "answer does not match its schema",
+                        metadata: ["charger": "\(chargerID)", "action": "\(action)", "reason": "\(error.description)"]
+                    )
+                    repairs = ["invalid answer: \(error.description)"]
+                }
+            }
+            result = CommandResult(
+                charger: chargerID, action: action, status: CommandResult.status(of: payload), response: payload, commandID: commandID, repairs: repairs
+            )
+            finish(commandID, chargerID, action, origin, outcome: result.status, response: callResult.payload.serialized())
+            remember(result, requestPayload: payload, chargerID: chargerID)
+        case .call:
+            throw ControlError(.internalError, "a CALL cannot answer a CALL")
+        }
+        return result
+    }
+
+    /// Runs `body`, cancelling it after `seconds` with a `.timeout` error.
+    static func withTimeout<T: Sendable>(seconds: Double, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: T.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                try await Task.sleep(for: .milliseconds(Int64(seconds * 1000)))
+                throw ControlError(.timeout, "no answer within \(seconds) s")
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next() else { throw CancellationError() }
+            return first
+        }
+    }
+
+    private func finish(_ commandID: Int64?, _ chargerID: String, _ action: String, _ origin: String, outcome: String, response: String?) {
+        let atMs = Timestamp.nowMilliseconds()
+        if let commandID {
+            writer.submitDetached(.commandAnswered(commandID: commandID, outcome: outcome, response: response, atMs: atMs))
+        }
+        events.publish(
+            ServerEvent(
+                atMs: atMs, chargerID: chargerID, kind: .commandAnswered,
+                detail: [
+                    "action": .string(action), "status": .string(outcome), "origin": .string(origin),
+                    "command": commandID.map { .number(JSONNumber($0)) } ?? .null,
+                ]
+            )
+        )
+    }
+
+    /// Keeps what an answer says about the charger: its configuration keys, an accepted key change, a DataTransfer.
+    private func remember(_ result: CommandResult, requestPayload: JSONValue, chargerID: String) {
+        let atMs = Timestamp.nowMilliseconds()
+        switch OCPPAction(rawValue: result.action) {
+        case .getConfiguration:
+            guard let response = try? GetConfigurationResponse(json: result.response) else { return }
+            let askedForAll = (requestPayload["key"]?.arrayValue ?? []).isEmpty
+            writer.submitDetached(.configuration(chargerID: chargerID, response.configurationKey ?? [], replaceAll: askedForAll, atMs: atMs))
+        case .changeConfiguration:
+            guard result.status == "Accepted" || result.status == "RebootRequired",
+                let request = try? ChangeConfigurationRequest(json: requestPayload)
+            else { return }
+            writer.submitDetached(
+                .configuration(chargerID: chargerID, [KeyValue(key: request.key, readonly: false, value: request.value)], replaceAll: false, atMs: atMs)
+            )
+        case .dataTransfer:
+            guard let request = try? DataTransferRequest(json: requestPayload) else { return }
+            writer.submitDetached(.dataTransfer(chargerID: chargerID, direction: "out", request, status: result.status, atMs: atMs))
+        default:
+            break
+        }
+    }
+}

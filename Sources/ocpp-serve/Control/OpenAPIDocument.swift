@@ -1,0 +1,163 @@
+import Shared
+
+/// The control API as an OpenAPI 3.1 document, built from the route list and the official OCPP 1.6 JSON schemas
+/// (OpenAPI 3.1 takes JSON Schema as is), so the payload of each command is documented exactly as validated.
+enum OpenAPIDocument {
+    static func json(includeTokens: Bool) -> String {
+        document(includeTokens: includeTokens).serialized()
+    }
+
+    /// Actions a client may send to chargers, with their request and response schemas.
+    static var commandActions: [OCPPAction] {
+        OCPPAction.allCases.filter { $0.initiator != .chargePoint }.sorted { $0.rawValue < $1.rawValue }
+    }
+
+    static func document(includeTokens: Bool) -> JSONValue {
+        var schemas = JSONObject()
+        for action in commandActions {
+            for name in [action.requestSchemaName, action.responseSchemaName] {
+                if let text = OCPPSchemaTexts.v16[name], var schema = try? JSONParser.parse(text), case .object(var object) = schema {
+                    object["$schema"] = nil
+                    object["id"] = nil
+                    schema = .object(object)
+                    schemas["OCPP\(name)"] = schema
+                }
+            }
+        }
+        for (name, schema) in componentSchemas { schemas[name] = schema }
+
+        var paths = JSONObject()
+        paths["/v1/chargers"] = ["get": operation("List chargers", query: [("connected", "boolean")], answer: arrayOf("ChargerSummary"))]
+        paths["/v1/chargers/{id}"] = ["get": operation("Everything known about one charger", path: ["id"], answer: ref("ChargerDetail"))]
+        var commands = JSONObject()
+        for action in commandActions {
+            commands[action.rawValue] = ref("OCPP\(action.requestSchemaName)")
+        }
+        paths["/v1/chargers/{id}/commands/{action}"] = [
+            "post": [
+                "summary": "Send an OCPP 1.6 command to a connected charger and wait for its answer",
+                "parameters": .array([
+                    parameter("id", in: "path", type: "string"), parameter("action", in: "path", type: "string"),
+                    parameter("timeout", in: "query", type: "number"), parameter("verbatim", in: "query", type: "boolean"),
+                ]),
+                "requestBody": ["content": ["application/json": ["schema": ["description": "The OCPP request payload of `action`", "oneOf": .array(commands.members.map(\.value))]]]],
+                "responses": responses(ref("CommandResult")),
+            ]
+        ]
+        paths["/v1/sessions"] = [
+            "get": operation(
+                "Transactions", query: [("active", "boolean"), ("charger", "string"), ("since", "string"), ("until", "string")],
+                answer: arrayOf("SessionRecord")
+            )
+        ]
+        paths["/v1/events"] = [
+            "get": [
+                "summary": "The event stream, one JSON object per line; follow=true keeps it open",
+                "parameters": .array(
+                    [("charger", "string"), ("since", "string"), ("limit", "integer"), ("follow", "boolean")].map { parameter($0.0, in: "query", type: $0.1) }
+                ),
+                "responses": ["200": ["description": "Events", "content": ["application/x-ndjson": ["schema": ["type": "object"]]]]],
+            ]
+        ]
+        paths["/v1/tags"] = ["get": operation("The id-tag authorization list", answer: arrayOf("TagRecord"))]
+        paths["/v1/tags/{tag}"] = [
+            "put": operation("Add or update an id tag (Accepted)", path: ["tag"], body: ref("TagUpdate"), answer: ref("TagRecord")),
+            "delete": operation("Remove an id tag", path: ["tag"], answer: nil),
+        ]
+        paths["/v1/tags/{tag}/block"] = ["post": operation("Block an id tag", path: ["tag"], answer: nil)]
+        if includeTokens {
+            paths["/v1/tokens"] = [
+                "get": operation("API tokens (control socket only)", answer: arrayOf("TokenRecord")),
+                "post": operation("Create an API token; the secret is shown once", body: ref("TokenRequest"), answer: ref("TokenCreated")),
+            ]
+            paths["/v1/tokens/{name}"] = ["delete": operation("Revoke an API token", path: ["name"], answer: nil)]
+        }
+        return [
+            "openapi": "3.1.0",
+            "info": ["title": "ocpp-serve control API", "version": .string(ToolkitVersion.current)],
+            "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
+            "components": [
+                "schemas": .object(schemas),
+                "securitySchemes": ["bearer": ["type": "http", "scheme": "bearer"]],
+            ],
+            "security": [["bearer": []]],
+            "paths": .object(paths),
+        ]
+    }
+
+    private static func ref(_ name: String) -> JSONValue { ["$ref": .string("#/components/schemas/\(name)")] }
+    private static func arrayOf(_ name: String) -> JSONValue { ["type": "array", "items": ref(name)] }
+
+    private static func parameter(_ name: String, in location: String, type: String) -> JSONValue {
+        ["name": .string(name), "in": .string(location), "required": .bool(location == "path"), "schema": ["type": .string(type)]]
+    }
+
+    private static func responses(_ answer: JSONValue?) -> JSONValue {
+        var object = JSONObject()
+        if let answer {
+            object["200"] = ["description": "OK", "content": ["application/json": ["schema": answer]]]
+        } else {
+            object["204"] = ["description": "Done"]
+        }
+        for (code, text) in [("400", "Bad request"), ("401", "No valid token"), ("404", "Unknown charger or item"),
+            ("409", "Charger not connected"), ("504", "No answer in time")] {
+            object[code] = ["description": .string(text), "content": ["application/json": ["schema": ref("ControlError")]]]
+        }
+        return .object(object)
+    }
+
+    private static func operation(
+        _ summary: String, path: [String] = [], query: [(String, String)] = [], body: JSONValue? = nil, answer: JSONValue?
+    ) -> JSONValue {
+        var object: JSONObject = ["summary": .string(summary)]
+        let parameters = path.map { parameter($0, in: "path", type: "string") } + query.map { parameter($0.0, in: "query", type: $0.1) }
+        if !parameters.isEmpty { object["parameters"] = .array(parameters) }
+        if let body { object["requestBody"] = ["content": ["application/json": ["schema": body]]] }
+        object["responses"] = responses(answer)
+        return .object(object)
+    }
+
+    private static func object(_ properties: [(String, JSONValue)], required: [String]) -> JSONValue {
+        var members = JSONObject()
+        for (name, schema) in properties { members[name] = schema }
+        return ["type": "object", "properties": .object(members), "required": .array(required.map(JSONValue.string))]
+    }
+
+    private static let string: JSONValue = ["type": "string"]
+    private static let optionalString: JSONValue = ["type": .array(["string", "null"])]
+    private static let boolean: JSONValue = ["type": "boolean"]
+
+    private static var componentSchemas: [(String, JSONValue)] {
+        let connector = object(
+            [("connector", ["type": "integer"]), ("status", string), ("errorCode", string), ("info", optionalString),
+             ("vendorErrorCode", optionalString), ("since", string)],
+            required: ["connector", "status", "errorCode", "since"]
+        )
+        let summary = object(
+            [("id", string), ("connected", boolean), ("registration", string), ("vendor", optionalString), ("model", optionalString),
+             ("firmware", optionalString), ("lastSeen", optionalString), ("connectors", ["type": "array", "items": connector])],
+            required: ["id", "connected", "registration", "connectors"]
+        )
+        let session = object(
+            [("id", ["type": "integer"]), ("charger", string), ("connector", ["type": "integer"]), ("idTag", optionalString),
+             ("start", optionalString), ("stop", optionalString), ("meterStartWh", ["type": "integer"]), ("meterStopWh", ["type": "integer"]),
+             ("energyKWh", ["type": "number"]), ("stopReason", optionalString), ("stale", boolean)],
+            required: ["id", "charger", "stale"]
+        )
+        return [
+            ("ConnectorState", connector), ("ChargerSummary", summary), ("SessionRecord", session),
+            ("ChargerDetail", object([("summary", ref("ChargerSummary")), ("activeTransactions", ["type": "array", "items": ref("SessionRecord")]),
+                ("configuration", ["type": "array", "items": object([("key", string), ("value", optionalString), ("readonly", boolean), ("readAt", string)], required: ["key", "readonly", "readAt"])]),
+                ("recentCommands", ["type": "array", "items": ["type": "object"]])], required: ["summary"])),
+            ("CommandResult", object([("charger", string), ("action", string), ("status", string), ("response", ["type": "object"]),
+                ("error", object([("code", string), ("description", string), ("details", ["type": "object"])], required: ["code", "description"])),
+                ("commandID", ["type": "integer"]), ("repairs", ["type": "array", "items": string])], required: ["charger", "action", "status", "response"])),
+            ("ControlError", object([("error", ["enum": .array(ControlError.Code.allCases.map { .string($0.rawValue) })]), ("message", string)], required: ["error", "message"])),
+            ("TagRecord", object([("tag", string), ("status", string), ("expires", optionalString), ("parent", optionalString)], required: ["tag", "status"])),
+            ("TagUpdate", object([("expires", optionalString), ("parent", optionalString)], required: [])),
+            ("TokenRecord", object([("name", string), ("created", string), ("lastUsed", optionalString)], required: ["name", "created"])),
+            ("TokenRequest", object([("name", string)], required: ["name"])),
+            ("TokenCreated", object([("name", string), ("token", string)], required: ["name", "token"])),
+        ]
+    }
+}
