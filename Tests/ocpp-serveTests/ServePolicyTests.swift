@@ -50,47 +50,11 @@ import Testing
         return (process.terminationReason, process.terminationStatus)
     }
 
-    struct ToolRun: Sendable {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-        var stderrLines: [String] { stderr.split(separator: "\n", omittingEmptySubsequences: true).map(String.init) }
-    }
-
-    /// Runs `ocpp-serve arguments` to completion (output to files, so no pipe can fill up), killed after `timeout` s.
+    /// Runs `ocpp-serve arguments` to completion in a fresh directory with `OCPP_DB` set, killed after `timeout` s.
     static func runServe(_ arguments: [String], timeout: Double = 15) async throws -> ToolRun {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ocpp-serve-usage-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let outURL = directory.appendingPathComponent("stdout")
-        let errURL = directory.appendingPathComponent("stderr")
-        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        let out = try FileHandle(forWritingTo: outURL)
-        let err = try FileHandle(forWritingTo: errURL)
-        let process = Process()
-        process.executableURL = ServerProcess.binary("ocpp-serve")
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        var environment = ProcessInfo.processInfo.environment
-        environment["OCPP_DB"] = directory.appendingPathComponent("usage.sqlite").path
-        process.environment = environment
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let exit = await waitForExit(process, seconds: timeout)
-        if exit == nil {
-            Foundation.kill(process.processIdentifier, SIGKILL)
-            _ = await waitForExit(process, seconds: 5)
+        try await ToolRun.run("ocpp-serve", arguments, timeout: timeout) { directory in
+            ["OCPP_DB": directory.appendingPathComponent("usage.sqlite").path, "OCPP_SOCKET": directory.appendingPathComponent("ctl.sock").path]
         }
-        try out.close()
-        try err.close()
-        return ToolRun(
-            status: exit?.status ?? -1,
-            stdout: String(decoding: try Data(contentsOf: outURL), as: UTF8.self),
-            stderr: String(decoding: try Data(contentsOf: errURL), as: UTF8.self)
-        )
     }
 
     static func writeConfig(_ text: String) throws -> String {

@@ -8,6 +8,10 @@ final class ServerProcess: Sendable {
     let port: Int
     let directory: URL
     let databasePath: String
+    /// The control socket for ocpp-ctl, in the server's directory.
+    let socketPath: String
+    /// The HTTP API port when started with `--http 127.0.0.1:0`.
+    let httpPort: Int?
     private let stderrLines: Locked<[String]>
 
     static var binDirectory: URL {
@@ -29,9 +33,10 @@ final class ServerProcess: Sendable {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         self.directory = directory
         self.databasePath = directory.appendingPathComponent("ocpp.sqlite").path
+        self.socketPath = directory.appendingPathComponent("ctl.sock").path
         let process = Process()
         process.executableURL = Self.binary("ocpp-serve")
-        process.arguments = ["--listen", "127.0.0.1:0", "--db", databasePath, "--log-level", "warning"] + arguments
+        process.arguments = ["--listen", "127.0.0.1:0", "--db", databasePath, "--socket", socketPath, "--log-level", "warning"] + arguments
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out
@@ -70,19 +75,29 @@ final class ServerProcess: Sendable {
         try process.run()
         self.process = process
         var port: Int?
+        var httpPort: Int?
+        let wantsHTTP = arguments.contains("--http")
         let deadline = ContinuousClock.now + .seconds(30)
         for await line in lines {
             if line.hasPrefix("listening on port "), let p = Int(line.dropFirst("listening on port ".count)) {
                 port = p
-                break
             }
+            if line.hasPrefix("http API listening on port "), let p = Int(line.dropFirst("http API listening on port ".count)) {
+                httpPort = p
+            }
+            if port != nil && (httpPort != nil || !wantsHTTP) { break }
             if ContinuousClock.now > deadline { break }
         }
+        self.httpPort = httpPort
         guard let port else {
             process.terminate()
             throw ServerProcessError.didNotStart(stderrLines.withLock { $0.joined(separator: "\n") })
         }
         self.port = port
+        // The control socket is bound by its own service, shortly after the charger port.
+        for _ in 0..<100 where !arguments.contains("none") && !FileManager.default.fileExists(atPath: socketPath) {
+            try await Task.sleep(for: .milliseconds(20))
+        }
     }
 
     var url: String { "ws://127.0.0.1:\(port)/ocpp" }

@@ -1,0 +1,53 @@
+import Foundation
+import Shared
+
+/// Writes data to stdout: aligned tables for people, one JSON document with `--json`.
+enum Output {
+    static func line(_ text: String) {
+        print(text)
+        fflush(nil)
+    }
+
+    static func json(_ value: some Encodable) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        if let data = try? encoder.encode(value) { line(String(decoding: data, as: UTF8.self)) }
+    }
+
+    /// Columns padded to their widest cell; the last column is not padded.
+    static func table(_ header: [String], _ rows: [[String]]) {
+        let all = [header] + rows
+        var widths = [Int](repeating: 0, count: header.count)
+        for row in all {
+            for (index, cell) in row.enumerated() where index < widths.count { widths[index] = max(widths[index], cell.count) }
+        }
+        for row in all {
+            let cells = row.enumerated().map { index, cell in
+                index == row.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
+            }
+            line(cells.joined(separator: "  "))
+        }
+    }
+
+    static func dash(_ text: String?) -> String { text.flatMap { $0.isEmpty ? nil : $0 } ?? "-" }
+
+    /// A charger command's outcome: `CP01 Reset Accepted` plus what the answer carries.
+    static func result(_ result: CommandResult, json asJSON: Bool) {
+        if asJSON {
+            Output.json(result)
+            return
+        }
+        if let error = result.error {
+            line("\(result.charger) \(result.action) CallError \(error.code): \(error.description)")
+            return
+        }
+        line("\(result.charger) \(result.action) \(result.status)")
+        var rest = result.response.objectValue ?? JSONObject()
+        rest["status"] = nil
+        if !rest.isEmpty { line(JSONValue.object(rest).serialized()) }
+        for repair in result.repairs ?? [] {
+            var err = StandardError()
+            print("ocpp-ctl: note: \(repair)", to: &err)
+        }
+    }
+}

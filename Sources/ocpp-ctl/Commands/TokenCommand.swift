@@ -1,0 +1,47 @@
+import ArgumentParser
+import NIOHTTP1
+import Shared
+
+/// `token create|list|revoke`: bearer tokens of the HTTP API (`ocpp-serve --http`), managed on the socket only.
+struct TokenCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "token",
+        abstract: "Manage bearer tokens of the HTTP API (stored hashed; the secret is shown once, at creation).",
+        subcommands: [Create.self, List.self, Revoke.self]
+    )
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a token and print it (only now: the server keeps its SHA-256).")
+        @OptionGroup var globals: GlobalOptions
+        @Argument(help: "A name for the token's holder (letters, digits, - _ . @), recorded with every command it sends.") var name: String
+
+        func run() async throws {
+            let created = try ControlClient.decode(
+                TokenCreated.self, try await globals.client.send(.POST, "/v1/tokens", body: ControlClient.encode(TokenRequest(name: name)))
+            )
+            globals.json ? Output.json(created) : Output.line(created.token)
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List tokens: name, created, last used.")
+        @OptionGroup var globals: GlobalOptions
+
+        func run() async throws {
+            let tokens = try await globals.client.get([TokenRecord].self, "/v1/tokens")
+            if globals.json { return Output.json(tokens) }
+            Output.table(["NAME", "CREATED", "LAST USED"], tokens.map { [$0.name, $0.created, Output.dash($0.lastUsed)] })
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Revoke a token: requests with it get 401 from now on.")
+        @OptionGroup var globals: GlobalOptions
+        @Argument(help: "The token's name.") var name: String
+
+        func run() async throws {
+            _ = try await globals.client.send(.DELETE, ControlAPI.token(name))
+            globals.json ? Output.json(["name": name, "status": "Revoked"]) : Output.line("\(name) revoked")
+        }
+    }
+}
