@@ -28,7 +28,8 @@ struct LocalListCommand: AsyncParsableCommand {
             abstract: "Send a local authorization list, full or differential. [SendLocalList]",
             discussion: """
                 TAG is `TAG` (Accepted), `TAG:STATUS` (Accepted, Blocked, Expired, Invalid) or `TAG:STATUS:EXPIRY`; \
-                `-TAG` removes a tag (differential only). --from-server sends the server's own tag list (`ocpp-ctl tags list`).
+                `--remove TAG` removes a tag from the charger's list (differential only). --from-server adds the \
+                server's own tag list (`ocpp-ctl tags list`).
                 """
         )
         @OptionGroup var globals: GlobalOptions
@@ -37,18 +38,18 @@ struct LocalListCommand: AsyncParsableCommand {
         @Flag(help: "Replace the whole list.") var full = false
         @Flag(help: "Add, change or remove the given tags only.") var differential = false
         @Flag(help: "Add every tag of the server's authorization list.") var fromServer = false
+        @Option(help: "Remove this tag from the charger's list (with --differential; repeatable).") var remove: [String] = []
         @Argument(help: "Tags.") var tags: [String] = []
 
         func validate() throws {
             guard full != differential else { throw ValidationError("give exactly one of --full and --differential") }
             guard version >= 0 else { throw ValidationError("--version must be 0 or more") }
-            if full, tags.contains(where: { $0.hasPrefix("-") }) { throw ValidationError("-TAG (remove) needs --differential") }
+            if full, !remove.isEmpty { throw ValidationError("--remove needs --differential (a full list simply leaves the tag out)") }
         }
 
         static let statuses = ["accepted": "Accepted", "blocked": "Blocked", "expired": "Expired", "invalid": "Invalid"]
 
         static func entry(_ text: String) throws -> JSONValue {
-            if text.hasPrefix("-") { return ["idTag": .string(String(text.dropFirst()))] }
             let parts = text.split(separator: ":", maxSplits: 2).map(String.init)
             guard let tag = parts.first, !tag.isEmpty, tag.count <= 20 else { throw CtlFailure.usage("bad TAG \(text): tags are 1 to 20 characters") }
             var info: JSONObject = [:]
@@ -61,7 +62,7 @@ struct LocalListCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            var entries = try tags.map(Self.entry)
+            var entries = try tags.map(Self.entry) + remove.map { ["idTag": .string($0)] }
             if fromServer {
                 for tag in try await globals.client.get([TagRecord].self, "/v1/tags") {
                     var info: JSONObject = [:]

@@ -11,6 +11,9 @@ actor ChargerCallQueue {
     private var busy = false
     private var waiting: [(ticket: UInt64, continuation: CheckedContinuation<Void, any Error>)] = []
     private var inFlight: (messageID: String, ticket: UInt64, continuation: CheckedContinuation<RPCFrame, any Error>)?
+    /// The message id of the CALL being sent, and its answer if it arrives while the send is still completing
+    /// (on loopback the charger can answer before the write returns).
+    private var expected: (messageID: String, early: RPCFrame?)?
     private var closed = false
     private var nextTicket: UInt64 = 0
 
@@ -22,12 +25,19 @@ actor ChargerCallQueue {
         defer { passTurn() }
         try Task.checkCancellation()
         if closed { throw Failure.disconnected }
+        expected = (messageID, nil)
+        defer { expected = nil }
         try await send()
+        if let early = expected?.early { return early }
         return try await waitForAnswer(messageID: messageID, ticket: ticket)
     }
 
     /// An answer from the charger; false when no CALL waits for it (late after a timeout, or unsolicited).
     func deliver(_ frame: RPCFrame) -> Bool {
+        if inFlight == nil, expected?.messageID == frame.messageID, expected?.early == nil {
+            expected?.early = frame
+            return true
+        }
         guard let current = inFlight, current.messageID == frame.messageID else { return false }
         inFlight = nil
         current.continuation.resume(returning: frame)

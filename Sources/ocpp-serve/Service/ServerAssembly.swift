@@ -30,6 +30,8 @@ struct ServerAssembly {
     }
 
     func run() async throws {
+        // Compile the OCPP schemas now rather than while the first charger waits for its answer.
+        _ = OCPPSchemas.v16.count
         let centralSystem = CentralSystem(configuration: configuration, writer: writer, database: database, events: events, logger: logger)
         let endpoint = ChargerEndpoint(centralSystem: centralSystem, registry: registry, database: database, configuration: configuration, logger: logger)
         let router = Router()
