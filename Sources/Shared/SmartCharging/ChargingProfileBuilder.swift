@@ -155,7 +155,12 @@ public struct ChargingProfileBuilder: Sendable, Hashable {
                 recurrencyKind: recurrence,
                 validFrom: validFrom,
                 validTo: validTo,
-                chargingSchedule: ChargingSchedule(duration: duration, startSchedule: startSchedule, chargingRateUnit: unit, chargingSchedulePeriod: [period])
+                chargingSchedule: ChargingSchedule(
+                    duration: duration,
+                    startSchedule: startSchedule,
+                    chargingRateUnit: unit,
+                    chargingSchedulePeriod: [period]
+                )
             )
         }
 

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The charging profiles installed on one charger, per connector, with the OCPP 1.6 rules for installing and
 /// clearing them (S§3.13, S§5.16, S§6.13; essentials §6). A value type: the simulator keeps one per charger, the
 /// server may keep a mirror to predict composite schedules.

@@ -207,7 +207,12 @@ public struct CompositeSchedule: Sendable, Hashable {
     }
 
     /// The composite limit at `t` in `unit`, or nil when no profile limits it.
-    private static func evaluate(_ profiles: [ProfileTiming], at t: Int64, unit: ChargingRateUnitType, options: Options) -> (limit: Decimal, phases: Int?)? {
+    private static func evaluate(
+        _ profiles: [ProfileTiming],
+        at t: Int64,
+        unit: ChargingRateUnitType,
+        options: Options
+    ) -> (limit: Decimal, phases: Int?)? {
         /// The period of the highest-stack-level active profile of `purpose`.
         func layer(_ purpose: ChargingProfilePurposeType) -> (period: ChargingSchedulePeriod, unit: ChargingRateUnitType)? {
             var best: (level: Int, period: ChargingSchedulePeriod, unit: ChargingRateUnitType)?
