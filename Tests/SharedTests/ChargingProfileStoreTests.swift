@@ -88,6 +88,9 @@ import Testing
         _ = store.set(Self.profile(id: 3, purpose: .txProfile), connectorId: 2, runningTransactionId: 8)
         #expect(store.transactionEnded(connectorId: 1) == 1)
         #expect(Self.contents(store) == [[1, 1], [2, 3]])
+        #expect(store.transactionEnded(transactionId: 7) == 0)
+        #expect(store.transactionEnded(transactionId: 8) == 1)
+        #expect(Self.contents(store) == [[1, 1]])
     }
 
     @Test func chargePointMaxOnlyOnConnectorZero() {

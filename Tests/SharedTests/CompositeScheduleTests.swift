@@ -235,6 +235,12 @@ import Testing
         #expect(monday.limit(at: try Self.time("2026-03-16T08:30:00Z"))?.value == 10)
         #expect(monday.limit(at: try Self.time("2026-03-17T08:30:00Z")) == nil)
 
+        // The first run is the anchor itself; the week before, it has not started.
+        let first = CompositeSchedule(profiles: [weekly], start: try Self.time("2026-03-02T00:00:00Z"), duration: 86_400)
+        #expect(Self.pairs(first) == [Self.p(0, nil), Self.p(28_800, 10), Self.p(32_400, nil)])
+        let before = CompositeSchedule(profiles: [weekly], start: try Self.time("2026-02-23T00:00:00Z"), duration: 86_400)
+        #expect(Self.pairs(before) == [Self.p(0, nil)])
+
         let tuesday = CompositeSchedule(profiles: [weekly], start: try Self.time("2026-03-10T00:00:00Z"), duration: 86_400)
         #expect(Self.pairs(tuesday) == [Self.p(0, nil)])
 

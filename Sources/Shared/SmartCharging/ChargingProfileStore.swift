@@ -178,6 +178,14 @@ public struct ChargingProfileStore: Sendable, Hashable {
         return before - installed.count
     }
 
+    /// Drops the `TxProfile`s bound to `transactionId`, wherever they sit. Returns how many were removed.
+    @discardableResult
+    public mutating func transactionEnded(transactionId: Int) -> Int {
+        let before = installed.count
+        installed.removeAll { $0.profile.chargingProfilePurpose == .txProfile && $0.transactionId == transactionId }
+        return before - installed.count
+    }
+
     // MARK: - Queries
 
     /// The profiles installed exactly on `connectorId`.

@@ -4,8 +4,9 @@ import Foundation
 /// S§3.13 says (essentials §6, "Composite schedule"):
 ///
 /// 1. A profile is active at `t` when `validFrom ≤ t < validTo` and `timeZero ≤ t < timeZero + duration`, where time
-///    zero is `startSchedule` (Absolute), the latest `startSchedule + k·86400 s` / `k·604800 s` ≤ t (Recurring
-///    Daily/Weekly, computed in UTC seconds), or the transaction start (Relative).
+///    zero is `startSchedule` (Absolute), the latest `startSchedule + k·86400 s` / `k·604800 s` ≤ t with k ≥ 0
+///    (Recurring Daily/Weekly, computed in UTC seconds; nothing before `startSchedule`), or the transaction start
+///    (Relative).
 /// 2. Within the active profile, the last period with `startPeriod ≤ t − timeZero` applies.
 /// 3. Per purpose, the active profile with the highest `stackLevel` rules `t`; when it ends, lower levels show through.
 /// 4. The transaction's limit is its `TxProfile` if one is active, else its `TxDefaultProfile`.
@@ -278,9 +279,10 @@ private struct ProfileTiming {
         periods = schedule.chargingSchedulePeriod.sorted { $0.startPeriod < $1.startPeriod }.map { (Int64($0.startPeriod) * 1000, $0) }
     }
 
-    /// The time zero of the run covering `t`.
+    /// The time zero of the run covering `t`. A recurring schedule first runs at its `startSchedule` and then
+    /// restarts each cycle; it has no runs before it (so `t` before the anchor gets the anchor, a negative offset).
     func timeZero(at t: Int64) -> Int64 {
-        guard let recurrence else { return anchor }
+        guard let recurrence, t > anchor else { return anchor }
         return anchor + Self.floorDivide(t - anchor, recurrence) * recurrence
     }
 
