@@ -159,6 +159,63 @@ import Testing
         _ = await server.stop()
     }
 
+    @Test func profileSetSendsAbsoluteRecurringAndRelativeProfilesInAmperesOrWatts() async throws {
+        let server = try await ServerProcess()
+        let charger = try await RespondingCharger.start(server.url, id: "CTL-P") { _, _ in .result(["status": "Accepted"]) }
+        let dayMs = Timestamp.nowMilliseconds() / 86_400_000 * 86_400_000
+        let today1800 = Timestamp(milliseconds: dayMs + 18 * 3_600_000).description
+        let cases: [([String], JSONValue)] = [
+            (
+                ["--connector", "0", "--purpose", "max", "--stack", "1", "--limit", "32", "--unit", "A", "--recurring", "daily", "--start", "18:00", "--duration", "7200"],
+                [
+                    "connectorId": 0,
+                    "csChargingProfiles": [
+                        "chargingProfileId": 1001, "stackLevel": 1, "chargingProfilePurpose": "ChargePointMaxProfile", "chargingProfileKind": "Recurring",
+                        "recurrencyKind": "Daily",
+                        "chargingSchedule": ["duration": 7200, "startSchedule": .string(today1800), "chargingRateUnit": "A", "chargingSchedulePeriod": [["startPeriod": 0, "limit": 32]]],
+                    ],
+                ]
+            ),
+            (
+                ["--connector", "1", "--purpose", "default", "--stack", "0", "--limit", "7400", "--unit", "W", "--valid-from", "2027-01-01T00:00:00Z", "--valid-to", "2027-02-01T00:00:00Z"],
+                [
+                    "connectorId": 1,
+                    "csChargingProfiles": [
+                        "chargingProfileId": 2010, "stackLevel": 0, "chargingProfilePurpose": "TxDefaultProfile", "chargingProfileKind": "Absolute",
+                        "validFrom": .string(Self.atSent), "validTo": .string(Timestamp(parsing: "2027-02-01T00:00:00Z")?.description ?? ""),
+                        "chargingSchedule": ["startSchedule": .string(Self.atSent), "chargingRateUnit": "W", "chargingSchedulePeriod": [["startPeriod": 0, "limit": 7400]]],
+                    ],
+                ]
+            ),
+            (
+                ["--connector", "2", "--purpose", "tx", "--stack", "3", "--limit", "10.5", "--phases", "1", "--relative", "--duration", "3600", "--transaction", "77", "--id", "9"],
+                [
+                    "connectorId": 2,
+                    "csChargingProfiles": [
+                        "chargingProfileId": 9, "transactionId": 77, "stackLevel": 3, "chargingProfilePurpose": "TxProfile", "chargingProfileKind": "Relative",
+                        "chargingSchedule": ["duration": 3600, "chargingRateUnit": "A", "chargingSchedulePeriod": [["startPeriod": 0, "limit": .number(JSONNumber(text: "10.5")!), "numberPhases": 1]]],
+                    ],
+                ]
+            ),
+        ]
+        for (index, (flags, expected)) in cases.enumerated() {
+            let run = try await Self.ctl(server, ["profile", "set", "CTL-P"] + flags)
+            #expect(run.status == 0, "\(flags): \(run.stderr)")
+            let calls = charger.calls
+            #expect(calls.count == index + 1 && calls.last?.action == "SetChargingProfile")
+            #expect(calls.last?.payload.canonical == expected.canonical, "\(flags): \(calls.last?.payload.serialized() ?? "")")
+        }
+        for bad in [["--connector", "0", "--purpose", "max", "--stack", "1", "--limit", "0"], ["--connector", "0", "--purpose", "sideways", "--stack", "1", "--limit", "5"],
+            ["--connector", "0", "--purpose", "max", "--stack", "1", "--limit", "5", "--recurring", "daily", "--start", "25:00", "--duration", "60"],
+            ["--connector", "1", "--limit", "5"]] {
+            let run = try await Self.ctl(server, ["profile", "set", "CTL-P"] + bad)
+            #expect(run.status == 2 && run.stderrLines.count == 1, "\(bad): \(run.stderr)")
+        }
+        #expect(charger.calls.count == cases.count, "no bad profile reached the charger")
+        await charger.stop()
+        _ = await server.stop()
+    }
+
     @Test func callErrorsUnknownAndSilentChargersAndMissingSocketGiveTheirExitCodes() async throws {
         let server = try await ServerProcess()
         let charger = try await RespondingCharger.start(server.url, id: "CTL-2") { action, _ in
