@@ -13,6 +13,7 @@ struct OcppCtlCommand: AsyncParsableCommand {
             error; 3 the charger is unknown or not connected; 4 no answer within --timeout; 5 the server cannot be \
             reached on the socket.
             Commands to one charger are delivered one at a time, in order (OCPP-J allows one outstanding CALL).
+            The options above go before or after any command: ocpp-ctl --json reset CP01 = ocpp-ctl reset CP01 --json.
             """,
         version: ToolkitVersion.current,
         subcommands: [

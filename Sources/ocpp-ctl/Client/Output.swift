@@ -11,7 +11,10 @@ enum Output {
     static func json(_ value: some Encodable) {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        if let data = try? encoder.encode(value) { line(String(decoding: data, as: UTF8.self)) }
+        guard let data = try? encoder.encode(value) else { return }
+        let text = String(decoding: data, as: UTF8.self)
+        // Foundation on Linux pretty-prints an empty array as "[\n\n]".
+        line(text.filter { !$0.isWhitespace } == "[]" ? "[]" : text)
     }
 
     /// Columns padded to their widest cell; the last column is not padded.

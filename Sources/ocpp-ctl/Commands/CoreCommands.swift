@@ -9,7 +9,7 @@ struct ChargerTarget: ParsableArguments {
 /// `reset ID [--hard]` [Reset].
 struct ResetCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "reset", abstract: "Reset a charger: soft (default) or hard. [Reset]")
-    @OptionGroup var globals: GlobalOptions
+    @OptionGroup(visibility: .hidden) var globals: GlobalOptions
     @OptionGroup var target: ChargerTarget
     @Flag(help: "Hard reset (reboot without stopping transactions gracefully).") var hard = false
 
@@ -21,7 +21,7 @@ struct ResetCommand: AsyncParsableCommand {
 /// `unlock ID CONNECTOR` [UnlockConnector].
 struct UnlockCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "unlock", abstract: "Unlock a connector (exit 0 when Unlocked). [UnlockConnector]")
-    @OptionGroup var globals: GlobalOptions
+    @OptionGroup(visibility: .hidden) var globals: GlobalOptions
     @OptionGroup var target: ChargerTarget
     @Argument(help: "Connector id (1 or more).") var connector: Int
 
@@ -39,7 +39,7 @@ struct AvailabilityCommand: AsyncParsableCommand {
         abstract: "Make a connector (or the whole charger: connector 0 or omitted) operative or inoperative. [ChangeAvailability]",
         discussion: "A charger answers Scheduled (exit 1) when a transaction runs; the change then happens when it ends."
     )
-    @OptionGroup var globals: GlobalOptions
+    @OptionGroup(visibility: .hidden) var globals: GlobalOptions
     @OptionGroup var target: ChargerTarget
     @Argument(help: "[CONNECTOR] operative|inoperative") var words: [String] = []
 
@@ -74,7 +74,7 @@ struct ConfigCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Read configuration keys (all when none given); the server keeps them for `charger ID`. [GetConfiguration]"
         )
-        @OptionGroup var globals: GlobalOptions
+        @OptionGroup(visibility: .hidden) var globals: GlobalOptions
         @OptionGroup var target: ChargerTarget
         @Argument(help: "Keys to read.") var keys: [String] = []
 
@@ -101,7 +101,7 @@ struct ConfigCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Change one configuration key (exit 0 Accepted; 1 for Rejected, RebootRequired, NotSupported). [ChangeConfiguration]"
         )
-        @OptionGroup var globals: GlobalOptions
+        @OptionGroup(visibility: .hidden) var globals: GlobalOptions
         @OptionGroup var target: ChargerTarget
         @Argument(help: "Key.") var key: String
         @Argument(help: "Value (text, as OCPP sends all values).") var value: String
@@ -115,7 +115,7 @@ struct ConfigCommand: AsyncParsableCommand {
 /// `clear-cache ID` [ClearCache].
 struct ClearCacheCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "clear-cache", abstract: "Clear the charger's authorization cache. [ClearCache]")
-    @OptionGroup var globals: GlobalOptions
+    @OptionGroup(visibility: .hidden) var globals: GlobalOptions
     @OptionGroup var target: ChargerTarget
 
     func run() async throws { try await ChargerCall.run(globals, target.id, .clearCache, [:]) }
@@ -124,7 +124,7 @@ struct ClearCacheCommand: AsyncParsableCommand {
 /// `start ID --tag TAG [--connector N]` [RemoteStartTransaction].
 struct StartCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "start", abstract: "Start a charging session remotely. [RemoteStartTransaction]")
-    @OptionGroup var globals: GlobalOptions
+    @OptionGroup(visibility: .hidden) var globals: GlobalOptions
     @OptionGroup var target: ChargerTarget
     @Option(help: "Id tag the session is started for.") var tag: String
     @Option(help: "Connector (1 or more); the charger picks one when omitted.") var connector: Int?
@@ -148,7 +148,7 @@ struct StopCommand: AsyncParsableCommand {
         commandName: "stop", abstract: "Stop a charging session remotely, e.g. to free a connector. [RemoteStopTransaction]",
         discussion: "`ocpp-ctl sessions --active --charger ID` lists the transaction ids."
     )
-    @OptionGroup var globals: GlobalOptions
+    @OptionGroup(visibility: .hidden) var globals: GlobalOptions
     @OptionGroup var target: ChargerTarget
     @Argument(help: "Transaction id.") var transactionID: Int
 
@@ -166,7 +166,7 @@ struct TriggerCommand: AsyncParsableCommand {
         abstract: "Ask the charger to send a message now. [TriggerMessage]",
         discussion: "MESSAGE: \(messages.joined(separator: ", ")) (case-insensitive)."
     )
-    @OptionGroup var globals: GlobalOptions
+    @OptionGroup(visibility: .hidden) var globals: GlobalOptions
     @OptionGroup var target: ChargerTarget
     @Argument(help: "The message to send.") var message: String
     @Option(help: "Connector the message is about.") var connector: Int?
@@ -188,7 +188,7 @@ struct TriggerCommand: AsyncParsableCommand {
 /// `data-transfer ID --vendor V [--message-id M] [--data D]` [DataTransfer].
 struct DataTransferCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "data-transfer", abstract: "Send vendor-specific data. [DataTransfer]")
-    @OptionGroup var globals: GlobalOptions
+    @OptionGroup(visibility: .hidden) var globals: GlobalOptions
     @OptionGroup var target: ChargerTarget
     @Option(help: "Vendor id.") var vendor: String
     @Option(help: "Message id.") var messageID: String?
@@ -209,7 +209,7 @@ struct CallCommand: AsyncParsableCommand {
         abstract: "Send any CALL verbatim (no schema check) and print the charger's answer, for vendor-specific work.",
         discussion: "Example: ocpp-ctl call CP01 GetConfiguration '{\"key\":[\"HeartbeatInterval\"]}'"
     )
-    @OptionGroup var globals: GlobalOptions
+    @OptionGroup(visibility: .hidden) var globals: GlobalOptions
     @OptionGroup var target: ChargerTarget
     @Argument(help: "Action name, e.g. GetConfiguration or a vendor's own.") var action: String
     @Argument(help: "The payload as JSON (default: {}).") var json: String = "{}"

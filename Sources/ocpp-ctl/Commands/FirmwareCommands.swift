@@ -7,7 +7,7 @@ struct FirmwareCommand: AsyncParsableCommand {
         commandName: "firmware",
         abstract: "Have the charger download and install firmware; progress arrives as firmwareStatus events. [UpdateFirmware]"
     )
-    @OptionGroup var globals: GlobalOptions
+    @OptionGroup(visibility: .hidden) var globals: GlobalOptions
     @OptionGroup var target: ChargerTarget
     @Option(help: "URL the charger downloads the firmware from.") var location: String
     @Option(help: "When to download it (RFC 3339, now, +1h, ...).") var retrieveAt: String = "now"
@@ -29,7 +29,7 @@ struct DiagnosticsCommand: AsyncParsableCommand {
         commandName: "diagnostics",
         abstract: "Have the charger upload its diagnostics; prints the file name it will upload. [GetDiagnostics]"
     )
-    @OptionGroup var globals: GlobalOptions
+    @OptionGroup(visibility: .hidden) var globals: GlobalOptions
     @OptionGroup var target: ChargerTarget
     @Option(help: "Upload URL (e.g. ftp://host/path/).") var location: String
     @Option(help: "Oldest log time to include.") var startTime: String?

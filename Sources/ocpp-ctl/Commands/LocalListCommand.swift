@@ -9,7 +9,7 @@ struct LocalListCommand: AsyncParsableCommand {
 
     struct Version: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print the local list version (0 = empty, -1 = not supported). [GetLocalListVersion]")
-        @OptionGroup var globals: GlobalOptions
+        @OptionGroup(visibility: .hidden) var globals: GlobalOptions
         @OptionGroup var target: ChargerTarget
 
         func run() async throws {
@@ -32,7 +32,7 @@ struct LocalListCommand: AsyncParsableCommand {
                 server's own tag list (`ocpp-ctl tags list`).
                 """
         )
-        @OptionGroup var globals: GlobalOptions
+        @OptionGroup(visibility: .hidden) var globals: GlobalOptions
         @OptionGroup var target: ChargerTarget
         @Option(help: "List version (greater than the charger's).") var version: Int
         @Flag(help: "Replace the whole list.") var full = false

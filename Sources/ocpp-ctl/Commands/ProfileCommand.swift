@@ -26,7 +26,7 @@ struct ProfileCommand: AsyncParsableCommand {
                 --limit 32 --unit A --recurring daily --start 18:00 --duration 7200
                 """
         )
-        @OptionGroup var globals: GlobalOptions
+        @OptionGroup(visibility: .hidden) var globals: GlobalOptions
         @OptionGroup var target: ChargerTarget
         @Option(help: "Connector (0 = the whole charger).") var connector: Int
         @Option(help: "Purpose: max, default or tx.") var purpose: String?
@@ -99,7 +99,7 @@ struct ProfileCommand: AsyncParsableCommand {
             abstract: "Clear charging profiles: by id, or all matching the given criteria (none = all). [ClearChargingProfile]",
             discussion: "A charger answers Unknown (exit 1) when no profile matched."
         )
-        @OptionGroup var globals: GlobalOptions
+        @OptionGroup(visibility: .hidden) var globals: GlobalOptions
         @OptionGroup var target: ChargerTarget
         @Option(help: "Profile id.") var id: Int?
         @Option(help: "Connector (0 = charger-wide profiles).") var connector: Int?

@@ -10,7 +10,7 @@ struct ChargersCommand: AsyncParsableCommand {
         abstract: "List known chargers: id, connected, registration, vendor, model, firmware, last seen, connector statuses."
     )
 
-    @OptionGroup var globals: GlobalOptions
+    @OptionGroup(visibility: .hidden) var globals: GlobalOptions
     @Flag(help: "Only chargers connected now.") var connected = false
 
     func run() async throws {
@@ -35,7 +35,7 @@ struct ChargerCommand: AsyncParsableCommand {
         abstract: "Everything known about one charger: boot information, connectors, open transactions, configuration last read, recent commands."
     )
 
-    @OptionGroup var globals: GlobalOptions
+    @OptionGroup(visibility: .hidden) var globals: GlobalOptions
     @Argument(help: "Charge point id.") var id: String
 
     func run() async throws {
@@ -84,7 +84,7 @@ struct SessionsCommand: AsyncParsableCommand {
         discussion: "--since/--until filter on the start time."
     )
 
-    @OptionGroup var globals: GlobalOptions
+    @OptionGroup(visibility: .hidden) var globals: GlobalOptions
     @Flag(help: "Only transactions not stopped yet.") var active = false
     @Option(help: "Only this charger.") var charger: String?
     @Option(help: "Started at or after this time (RFC 3339, now, -2h, ...).") var since: String?
@@ -124,7 +124,7 @@ struct EventsCommand: AsyncParsableCommand {
             """
     )
 
-    @OptionGroup var globals: GlobalOptions
+    @OptionGroup(visibility: .hidden) var globals: GlobalOptions
     @Flag(name: [.customShort("f"), .long], help: "Keep streaming new events.") var follow = false
     @Option(help: "Only events of this charger.") var charger: String?
     @Option(help: "Only events at or after this time (without --follow).") var since: String?

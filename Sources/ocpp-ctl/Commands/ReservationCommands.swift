@@ -9,7 +9,7 @@ struct ReserveCommand: AsyncParsableCommand {
         abstract: "Reserve a connector for an id tag until a time. [ReserveNow]",
         discussion: "Without --reservation-id one is made from the current time and printed; cancel it with cancel-reservation."
     )
-    @OptionGroup var globals: GlobalOptions
+    @OptionGroup(visibility: .hidden) var globals: GlobalOptions
     @OptionGroup var target: ChargerTarget
     @Option(help: "Connector (0 = any connector of the charger).") var connector: Int
     @Option(help: "Id tag the reservation is for.") var tag: String
@@ -38,7 +38,7 @@ struct ReserveCommand: AsyncParsableCommand {
 /// `cancel-reservation ID RESERVATION-ID` [CancelReservation].
 struct CancelReservationCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "cancel-reservation", abstract: "Cancel a reservation. [CancelReservation]")
-    @OptionGroup var globals: GlobalOptions
+    @OptionGroup(visibility: .hidden) var globals: GlobalOptions
     @OptionGroup var target: ChargerTarget
     @Argument(help: "Reservation id.") var reservationID: Int
 

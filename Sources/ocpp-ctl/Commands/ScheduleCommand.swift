@@ -8,7 +8,7 @@ struct ScheduleCommand: AsyncParsableCommand {
         abstract: "Print the limits the charger will apply: its composite schedule from now. [GetCompositeSchedule]",
         discussion: "Connector 0 gives the charger's overall schedule. Output: start, unit, then one line per period: offset seconds, limit, phases."
     )
-    @OptionGroup var globals: GlobalOptions
+    @OptionGroup(visibility: .hidden) var globals: GlobalOptions
     @OptionGroup var target: ChargerTarget
     @Option(help: "Connector (0 = whole charger).") var connector: Int
     @Option(help: "Seconds from now to cover.") var duration: Int

@@ -16,7 +16,7 @@ struct ShellCommand: AsyncParsableCommand {
             """
     )
 
-    @OptionGroup var globals: GlobalOptions
+    @OptionGroup(visibility: .hidden) var globals: GlobalOptions
 
     func run() async throws {
         let editor = LineEditor(historyPath: Self.historyPath(), words: Self.commandWords)

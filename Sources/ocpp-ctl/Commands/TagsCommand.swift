@@ -12,7 +12,7 @@ struct TagsCommand: AsyncParsableCommand {
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List id tags: tag, status, expiry, parent.")
-        @OptionGroup var globals: GlobalOptions
+        @OptionGroup(visibility: .hidden) var globals: GlobalOptions
 
         func run() async throws {
             let tags = try await globals.client.get([TagRecord].self, "/v1/tags")
@@ -23,7 +23,7 @@ struct TagsCommand: AsyncParsableCommand {
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Add an id tag as Accepted (or re-accept and update an existing one).")
-        @OptionGroup var globals: GlobalOptions
+        @OptionGroup(visibility: .hidden) var globals: GlobalOptions
         @Argument(help: "The id tag (at most 20 characters; matched case-insensitively).") var tag: String
         @Option(help: "Expiry time (RFC 3339, +30d, ...).") var expires: String?
         @Option(help: "Parent id tag (group).") var parent: String?
@@ -43,7 +43,7 @@ struct TagsCommand: AsyncParsableCommand {
 
     struct Block: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Block an id tag (answered Blocked from now on).")
-        @OptionGroup var globals: GlobalOptions
+        @OptionGroup(visibility: .hidden) var globals: GlobalOptions
         @Argument(help: "The id tag.") var tag: String
 
         func run() async throws {
@@ -54,7 +54,7 @@ struct TagsCommand: AsyncParsableCommand {
 
     struct Remove: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Remove an id tag (unknown tags follow the server's --unknown-tags policy).")
-        @OptionGroup var globals: GlobalOptions
+        @OptionGroup(visibility: .hidden) var globals: GlobalOptions
         @Argument(help: "The id tag.") var tag: String
 
         func run() async throws {

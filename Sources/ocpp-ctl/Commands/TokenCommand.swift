@@ -12,7 +12,7 @@ struct TokenCommand: AsyncParsableCommand {
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a token and print it (only now: the server keeps its SHA-256).")
-        @OptionGroup var globals: GlobalOptions
+        @OptionGroup(visibility: .hidden) var globals: GlobalOptions
         @Argument(help: "A name for the token's holder (letters, digits, - _ . @), recorded with every command it sends.") var name: String
 
         func run() async throws {
@@ -25,7 +25,7 @@ struct TokenCommand: AsyncParsableCommand {
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List tokens: name, created, last used.")
-        @OptionGroup var globals: GlobalOptions
+        @OptionGroup(visibility: .hidden) var globals: GlobalOptions
 
         func run() async throws {
             let tokens = try await globals.client.get([TokenRecord].self, "/v1/tokens")
@@ -36,7 +36,7 @@ struct TokenCommand: AsyncParsableCommand {
 
     struct Revoke: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Revoke a token: requests with it get 401 from now on.")
-        @OptionGroup var globals: GlobalOptions
+        @OptionGroup(visibility: .hidden) var globals: GlobalOptions
         @Argument(help: "The token's name.") var name: String
 
         func run() async throws {
