@@ -368,9 +368,11 @@ import Testing
 
     @Test func eventsFollowShowsABootAndAStatusChangeAsTheyHappen() async throws {
         let server = try await ServerProcess()
+        // An event to replay first: its line shows the stream is established before the charger under test speaks.
+        try await TestCharger.connect(server.url, id: "CTL-6-WARMUP") { _ in }
         let process = Process()
         process.executableURL = ServerProcess.binary("ocpp-ctl")
-        process.arguments = ["--socket", server.socketPath, "events", "--follow", "--json", "--limit", "0"]
+        process.arguments = ["--socket", server.socketPath, "events", "--follow", "--json", "--limit", "1"]
         let pipe = Pipe()
         process.standardOutput = pipe
         let lines = Locked<[(ContinuousClock.Instant, String)]>([])
@@ -380,7 +382,8 @@ import Testing
             for line in String(decoding: data, as: UTF8.self).split(separator: "\n") { lines.withLock { $0.append((now, String(line))) } }
         }
         try process.run()
-        try await Task.sleep(for: .milliseconds(500))
+        for _ in 0..<500 where lines.withLock({ $0.isEmpty }) { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(lines.withLock { $0.first?.1.contains("CTL-6-WARMUP") } == true)
         let sent = Locked<[String: ContinuousClock.Instant]>([:])
         try await TestCharger.connect(server.url, id: "CTL-6") { socket in
             sent.withLock { $0["boot"] = .now }
@@ -389,7 +392,7 @@ import Testing
             sent.withLock { $0["status"] = .now }
             try await socket.call("StatusNotification", ["connectorId": 1, "errorCode": "NoError", "status": "Preparing"])
         }
-        for _ in 0..<100 where lines.withLock({ $0.count }) < 3 { try await Task.sleep(for: .milliseconds(20)) }
+        for _ in 0..<250 where lines.withLock({ $0.count }) < 4 { try await Task.sleep(for: .milliseconds(20)) }
         process.terminate()
         let seen = lines.withLock { $0 }
         for kind in ["boot", "status"] {
