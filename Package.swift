@@ -43,7 +43,14 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .executableTarget(name: "ocpp-sim", dependencies: ["Shared", p("ArgumentParser", "swift-argument-parser")], swiftSettings: strict),
+        .executableTarget(
+            name: "ocpp-sim",
+            dependencies: [
+                "Shared", p("ArgumentParser", "swift-argument-parser"), p("HummingbirdWSClient", "hummingbird-websocket"), p("HTTPTypes", "swift-http-types"),
+                p("Logging", "swift-log"), p("NIOWebSocket", "swift-nio"), p("UnixSignals", "swift-service-lifecycle"), p("Yams", "Yams"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "ocpp-report", dependencies: ["Shared", p("ArgumentParser", "swift-argument-parser"), p("GRDB", "GRDB.swift")], swiftSettings: strict
         ),
@@ -59,11 +66,12 @@ let package = Package(
         .testTarget(
             name: "ocpp-serveTests",
             dependencies: [
-                "ocpp-serve", "ocpp-ctl", "Shared", p("GRDB", "GRDB.swift"), p("HummingbirdWSClient", "hummingbird-websocket"),
+                "ocpp-serve", "ocpp-ctl", "ocpp-sim", "Shared", p("GRDB", "GRDB.swift"), p("HummingbirdWSClient", "hummingbird-websocket"),
                 p("HTTPTypes", "swift-http-types"), p("Logging", "swift-log"), p("AsyncHTTPClient", "async-http-client"),
             ],
             swiftSettings: strict
         ),
+        .testTarget(name: "ocpp-simTests", dependencies: ["ocpp-sim", "Shared"], swiftSettings: strict),
         .testTarget(name: "ocpp-reportTests", dependencies: ["ocpp-report", "Shared", p("GRDB", "GRDB.swift")], swiftSettings: strict),
     ]
 )

@@ -1,25 +1,212 @@
 import ArgumentParser
+import Foundation
+import Logging
 import Shared
 
 @main
-struct OcppSimCommand: ParsableCommand {
+struct OcppSimCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ocpp-sim",
-        abstract: "Simulated OCPP 1.6J chargers (not yet implemented: see issue 6).",
+        abstract: "Simulated OCPP 1.6J chargers, quirks and all, against any central system.",
+        discussion: """
+            Spawns N chargers with ids <prefix><n> (SIM0001, ...), each a WebSocket client offering ocpp1.6 that boots, \
+            reports status, authorizes, runs charging sessions with vehicle charging curves and realistic meter values, and \
+            answers every central-system command of OCPP 1.6 as a real charger would, honouring charging profiles in the \
+            power it draws. Transaction messages are queued while offline and delivered in order on reconnect.
+            The run ends after --duration, when the scenario's sessions are done and delivered, or on SIGINT/SIGTERM, and \
+            prints a summary. Exit 0 when every CALL got a valid answer and every charger booted, 1 otherwise, 2 on a usage error.
+            Templates: \(ChargerTemplate.builtIn.map(\.name).joined(separator: ", ")); scenarios: \(Scenario.builtIn.map(\.name).joined(separator: ", ")); \
+            vehicles: \(VehicleModel.builtIn.map(\.name).joined(separator: ", ")); quirks: \(QuirkMode.allCases.map(\.rawValue).joined(separator: ", ")). \
+            `ocpp-sim --list` describes each.
+            """,
         version: ToolkitVersion.current
     )
 
-    func run() throws {
-        var err = StandardError()
-        print("ocpp-sim: not implemented yet", to: &err)
-        throw ExitCode(1)
+    @Option(help: "Central system endpoint; each charger connects to URL/<id> (ws:// or wss://). Environment: OCPP_SIM_URL.")
+    var url: String?
+
+    @Option(help: "Number of chargers. (default: 1)")
+    var chargers: Int = 1
+
+    @Option(help: "Charger id prefix; ids are <prefix><n>, n zero-padded to 4 digits. (default: SIM)")
+    var prefix: String = "SIM"
+
+    @Option(help: "Number of the first charger. (default: 1)")
+    var firstNumber: Int = 1
+
+    @Option(help: "Built-in charger template: ac7, ac22, dc54, dc24. (default: ac22)")
+    var profile: String?
+
+    @Option(help: "Charger template file (YAML or JSON with the fields of a built-in template, see --list).")
+    var template: String?
+
+    @Option(help: "Scenario: charge, once, idle, load, or a YAML/JSON file. (default: charge)")
+    var scenario: String = "charge"
+
+    @Option(help: "Sessions per charger before the run ends (overrides the scenario's count).")
+    var sessions: Int?
+
+    @Option(help: "Vehicle for the sessions, repeatable to alternate: leaf, etron. (default: the scenario's)")
+    var vehicle: [String] = []
+
+    @Option(help: "Id tag drivers present, repeatable to alternate. (default: <charger id>-TAG)")
+    var idTag: [String] = []
+
+    @Option(help: "Load mode: aggregate charger-initiated messages per second across the fleet (implies --scenario load).")
+    var rate: Double?
+
+    @Option(help: "Simulated seconds per real second, for every timer and every timestamp sent. (default: 1)")
+    var speed: Double = 1
+
+    @Option(help: "Simulated time at start (RFC 3339). (default: now)")
+    var start: String?
+
+    @Option(help: "End after this many real seconds. (default: when the scenario ends, else on SIGINT/SIGTERM)")
+    var duration: Double?
+
+    @Option(help: "Seed of every random choice: the same seed gives the same run. (default: 1)")
+    var seed: UInt64 = 1
+
+    @Option(help: "Add a quirk mode (repeatable; see --list), on top of the template's own.")
+    var quirk: [String] = []
+
+    @Flag(help: "Drop the template's own quirks (only --quirk ones apply).")
+    var noQuirks = false
+
+    @Option(help: "Fault injection: chance per session (0-1) that a connector reports Faulted first. (default: 0)")
+    var faultRate: Double = 0
+
+    @Option(help: "Fault injection: drop each connection about every N simulated seconds.")
+    var dropEvery: Double?
+
+    @Option(help: "Fault injection: reboot right after each of the first N accepted boots (a reboot loop). (default: 0)")
+    var rebootLoop: Int = 0
+
+    @Option(help: "Seconds a CALL waits for its answer before it counts as a timeout. (default: 30)")
+    var callTimeout: Double = 30
+
+    @Option(help: "WebSocket handshakes in flight at once. (default: 200)")
+    var connectConcurrency: Int = 200
+
+    @Option(help: "Largest WebSocket message accepted, in bytes. (default: 1048576)")
+    var maxMessage: Int = 1 << 20
+
+    @Option(help: "Log level on stderr: trace, debug, info, notice, warning, error, critical. (default: warning)")
+    var logLevel: String = "warning"
+
+    @Flag(help: "Print the summary as JSON (with every session) instead of text.")
+    var json = false
+
+    @Flag(help: "Describe the built-in templates, vehicles, scenarios and quirk modes, and exit.")
+    var list = false
+
+    func validate() throws {
+        guard chargers >= 1 else { throw ValidationError("--chargers must be at least 1") }
+        guard speed > 0 else { throw ValidationError("--speed must be greater than 0 (e.g. --speed 60)") }
+        guard faultRate >= 0 && faultRate <= 1 else { throw ValidationError("--fault-rate expects a chance between 0 and 1") }
+        guard callTimeout > 0, connectConcurrency >= 1, maxMessage >= 1024 else {
+            throw ValidationError("--call-timeout, --connect-concurrency and --max-message must be positive (--max-message at least 1024)")
+        }
+        if let rate, rate <= 0 { throw ValidationError("--rate must be greater than 0 messages per second") }
+        if let duration, duration <= 0 { throw ValidationError("--duration must be greater than 0 seconds") }
+        if profile != nil && template != nil { throw ValidationError("give --profile or --template, not both") }
+        if let profile, ChargerTemplate.named(profile) == nil {
+            throw ValidationError("unknown --profile \(profile) (built in: \(ChargerTemplate.builtIn.map(\.name).joined(separator: ", ")))")
+        }
+        for name in quirk where QuirkMode(rawValue: name) == nil {
+            throw ValidationError("unknown --quirk \(name) (see ocpp-sim --list)")
+        }
+        for name in vehicle where VehicleModel.named(name) == nil {
+            throw ValidationError("unknown --vehicle \(name) (built in: \(VehicleModel.builtIn.map(\.name).joined(separator: ", ")))")
+        }
+        if Logger.Level(rawValue: logLevel) == nil {
+            throw ValidationError("--log-level expects trace, debug, info, notice, warning, error or critical")
+        }
+        if let start, Timestamp(parsing: start) == nil { throw ValidationError("--start expects an RFC 3339 time like 2026-12-05T18:00:00Z") }
+        if !list {
+            guard let url = url ?? ProcessInfo.processInfo.environment["OCPP_SIM_URL"] else {
+                throw ValidationError("missing --url (e.g. --url ws://127.0.0.1:9000/ocpp)")
+            }
+            guard url.hasPrefix("ws://") || url.hasPrefix("wss://") else { throw ValidationError("--url must start with ws:// or wss:// (got \(url))") }
+        }
+    }
+
+    func run() async throws {
+        if list {
+            print(Self.catalogue)
+            return
+        }
+        LoggingSystem.bootstrap { LineLogHandler(label: $0, level: Logger.Level(rawValue: logLevel) ?? .warning) }
+        let chargerTemplate: ChargerTemplate
+        do {
+            chargerTemplate = try template.map(ChargerTemplate.load(path:)) ?? ChargerTemplate.named(profile ?? "ac22") ?? ChargerTemplate.builtIn[1]
+        } catch {
+            throw ValidationError("cannot read --template \(template ?? ""): \(error)")
+        }
+        var plan: Scenario
+        if rate != nil {
+            plan = Scenario.named("load") ?? Scenario.builtIn[3]
+        } else if let named = Scenario.named(scenario) {
+            plan = named
+        } else {
+            do { plan = try Scenario.load(path: scenario) } catch {
+                throw ValidationError("--scenario \(scenario) is neither a built-in (\(Scenario.builtIn.map(\.name).joined(separator: ", "))) nor a readable file: \(error)")
+            }
+        }
+        if let rate { plan.rate = rate }
+        if let sessions { plan.sessionsPerCharger = sessions }
+        if !vehicle.isEmpty { plan.vehicles = vehicle }
+        if !idTag.isEmpty { plan.idTags = idTag }
+        var quirks = noQuirks ? Set<QuirkMode>() : Set(chargerTemplate.quirks)
+        quirks.formUnion(quirk.compactMap(QuirkMode.init(rawValue:)))
+        let origin = start.flatMap { Timestamp(parsing: $0)?.date } ?? Date()
+        let stats = FleetStats(chargers: chargers)
+        let context = FleetContext(
+            baseURL: url ?? ProcessInfo.processInfo.environment["OCPP_SIM_URL"] ?? "", template: chargerTemplate, scenario: plan,
+            clock: SimClock(origin: origin, speed: speed), seed: seed, quirks: quirks,
+            faults: .init(faultChance: faultRate, dropEvery: dropEvery, rebootLoop: rebootLoop), stats: stats,
+            callTimeout: .milliseconds(Int64(callTimeout * 1000)), maxMessage: maxMessage, gate: ConnectGate(limit: connectConcurrency),
+            logger: Logger(label: "ocpp-sim")
+        )
+        let runner = FleetRunner(context: context, chargers: chargers, prefix: prefix, firstNumber: firstNumber, duration: duration)
+        let report = await runner.run()
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            print(String(decoding: (try? encoder.encode(report)) ?? Data(), as: UTF8.self))
+        } else {
+            print(report.text)
+        }
+        fflush(nil)
+        if !report.succeeded { throw ExitCode(1) }
+    }
+
+    static var catalogue: String {
+        var lines = ["Templates (--profile NAME; --template FILE takes the same fields as YAML or JSON):"]
+        for t in ChargerTemplate.builtIn {
+            lines.append("  \(t.name): \(t.description); \(t.vendor) \(t.model); units \(t.allowedUnits.joined(separator: "/"))"
+                + (t.quirks.isEmpty ? "" : "; quirks \(t.quirks.map(\.rawValue).joined(separator: ","))"))
+        }
+        lines.append("Vehicles (--vehicle NAME):")
+        for v in VehicleModel.builtIn {
+            lines.append("  \(v.name): \(Int(v.capacity / 1000)) kWh, DC up to \(Int(v.dcMaxPower / 1000)) kW, AC \(v.acPhases) x \(Int(v.acMaxCurrent)) A")
+        }
+        lines.append("Scenarios (--scenario NAME or FILE):")
+        for s in Scenario.builtIn { lines.append("  \(s.name): \(s.summary)") }
+        lines.append("Quirk modes (--quirk NAME):")
+        for q in QuirkMode.allCases { lines.append("  \(q.rawValue): \(q.summary)") }
+        return lines.joined(separator: "\n")
     }
 
     /// ArgumentParser exits 64 on usage errors; the toolkit's contract says 2 (cli.md).
-    static func main() {
+    static func main() async {
         do {
             var command = try parseAsRoot()
-            try command.run()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
         } catch where exitCode(for: error) == .validationFailure {
             var err = StandardError()
             print(UsageError.line(tool: "ocpp-sim", message: message(for: error)), to: &err)

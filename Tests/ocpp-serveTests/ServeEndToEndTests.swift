@@ -188,15 +188,21 @@ import Testing
             // A new id, identical content (EVerest regenerates ids): the same transaction id.
             try await charger.send(#"[2,"s2","StartTransaction",\#(start)]"#)
             let retried = try await charger.receive()
-            replies.withLock { $0 = [first, again, retried] }
+            // An old id with new content (ids restarting after a reboot): a new message, a new transaction.
+            let later = start.replacingOccurrences(of: "10:00:00", with: "11:00:00")
+            try await charger.send(#"[2,"s1","StartTransaction",\#(later)]"#)
+            let reused = try await charger.receive()
+            replies.withLock { $0 = [first, again, retried, reused] }
         }
         let r = replies.withLock { $0 }
         #expect(r[0] == r[1])
         let first = try JSONParser.parse(r[0]).arrayValue?[2]["transactionId"]
         let retried = try JSONParser.parse(r[2]).arrayValue?[2]["transactionId"]
+        let reused = try JSONParser.parse(r[3]).arrayValue?[2]["transactionId"]
         #expect(first != nil && first == retried)
+        #expect(reused != nil && reused != first)
         let count = try await database(server).read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM transactions") }
-        #expect(count == 1)
+        #expect(count == 2)
         #expect(await server.stop() == 0)
     }
 

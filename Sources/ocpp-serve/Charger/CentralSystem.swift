@@ -39,7 +39,7 @@ struct CentralSystem: Sendable {
             await deliver(.callError(error), text, chargerID, receivedMs, repairs, to: calls)
             return nil
         case .frame(.call(let call), _, let frameRepairs):
-            if let cached = charger.cachedReply(messageID: call.messageID, action: call.action) {
+            if let cached = charger.cachedReply(messageID: call.messageID, action: call.action, payload: call.payload) {
                 record(.inbound, chargerID, receivedMs, text, type: 2, action: call.action, id: call.messageID, repairs: frameRepairs)
                 logger.info("repeated message answered from cache", metadata: ["charger": "\(chargerID)", "action": "\(call.action)", "id": "\(call.messageID)"])
                 return reply(cached, chargerID, type: .callResult, action: call.action, id: call.messageID)
@@ -63,7 +63,7 @@ struct CentralSystem: Sendable {
                 let payload = try await dispatch(validated, from: charger, receivedMs: receivedMs)
                 let answer = RPCCallResult(messageID: call.messageID, payload: payload).serialized()
                 if Self.replayedActions.contains(call.action) {
-                    charger.cacheReply(messageID: call.messageID, action: call.action, text: answer)
+                    charger.cacheReply(messageID: call.messageID, action: call.action, payload: call.payload, text: answer)
                 }
                 return reply(answer, chargerID, type: .callResult, action: call.action, id: call.messageID)
             } catch let error as OCPPError {

@@ -21,8 +21,11 @@ final class ChargerContext: Sendable {
         var connectionSerial: UInt64 = 0
     }
 
+    /// The payload is part of the key: a charger whose message ids restart after a reboot sends a new message under
+    /// an old id, and must not get the old answer (a new StartTransaction would get the previous transaction's id).
     struct CachedReply {
         var action: String
+        var payload: JSONValue
         var text: String
     }
 
@@ -75,16 +78,16 @@ final class ChargerContext: Sendable {
         }
     }
 
-    func cachedReply(messageID: String, action: String) -> String? {
+    func cachedReply(messageID: String, action: String, payload: JSONValue) -> String? {
         state.withLock { state in
-            guard let cached = state.replies[messageID], cached.action == action else { return nil }
+            guard let cached = state.replies[messageID], cached.action == action, cached.payload == payload else { return nil }
             return cached.text
         }
     }
 
-    func cacheReply(messageID: String, action: String, text: String) {
+    func cacheReply(messageID: String, action: String, payload: JSONValue, text: String) {
         state.withLock { state in
-            if state.replies.updateValue(CachedReply(action: action, text: text), forKey: messageID) == nil {
+            if state.replies.updateValue(CachedReply(action: action, payload: payload, text: text), forKey: messageID) == nil {
                 state.replyOrder.append(messageID)
             }
             if state.replyOrder.count > Self.replyCacheSize {

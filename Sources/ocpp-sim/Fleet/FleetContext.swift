@@ -1,0 +1,69 @@
+import Foundation
+import Logging
+
+/// What every charger of one run shares.
+struct FleetContext: Sendable {
+    struct Faults: Sendable, Hashable {
+        /// Chance per session that the connector reports Faulted (with an error code) before the vehicle arrives.
+        var faultChance: Double = 0
+        /// Drop the WebSocket connection every so many simulated seconds.
+        var dropEvery: Double?
+        /// Reboot right after each of the first N accepted BootNotifications.
+        var rebootLoop = 0
+    }
+
+    var baseURL: String
+    var template: ChargerTemplate
+    var scenario: Scenario
+    var clock: SimClock
+    var seed: UInt64
+    var quirks: Set<QuirkMode>
+    var faults: Faults
+    var stats: FleetStats
+    /// How long a CALL waits for its answer (real time).
+    var callTimeout: Duration
+    var maxMessage: Int
+    var gate: ConnectGate
+    var logger: Logger
+    /// Vendor id the chargers answer DataTransfer for.
+    var vendorId = "org.ocpp-tools.sim"
+
+    func url(for id: String) -> String {
+        baseURL.hasSuffix("/") ? baseURL + id : baseURL + "/" + id
+    }
+}
+
+/// Limits how many WebSocket handshakes are in flight at once, so 10 000 chargers do not hit a server's listen
+/// backlog in one burst.
+actor ConnectGate {
+    private let limit: Int
+    private var inFlight = 0
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(limit: Int) {
+        self.limit = max(1, limit)
+    }
+
+    func enter() async {
+        if inFlight < limit {
+            inFlight += 1
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    /// Lets every waiter through (the run is ending).
+    func open() {
+        inFlight = Int.min / 2
+        for waiter in waiting { waiter.resume() }
+        waiting.removeAll()
+    }
+
+    func leave() {
+        if waiting.isEmpty {
+            inFlight -= 1
+        } else {
+            waiting.removeFirst().resume()
+        }
+    }
+}
