@@ -40,11 +40,12 @@ struct Scenario: Codable, Sendable, Hashable {
             dwell: [0, 60], earlyLeaveChance: 0, idTags: [], rate: nil
         ),
         Scenario(
-            name: "idle", sessionsPerCharger: 0, arrivalGap: [0, 0], startSoC: [0, 0], targetSoC: [0, 0], vehicles: ["leaf"], dwell: [0, 0],
+            // Sessions started remotely (RemoteStartTransaction) still get a vehicle to charge.
+            name: "idle", sessionsPerCharger: 0, arrivalGap: [0, 0], startSoC: [20, 40], targetSoC: [90, 100], vehicles: ["leaf", "etron"], dwell: [300, 900],
             earlyLeaveChance: 0, idTags: [], rate: nil
         ),
         Scenario(
-            name: "load", sessionsPerCharger: 0, arrivalGap: [0, 0], startSoC: [0, 0], targetSoC: [0, 0], vehicles: ["leaf"], dwell: [0, 0],
+            name: "load", sessionsPerCharger: 0, arrivalGap: [0, 0], startSoC: [20, 40], targetSoC: [90, 100], vehicles: ["leaf", "etron"], dwell: [300, 900],
             earlyLeaveChance: 0, idTags: [], rate: 1_000
         ),
     ]

@@ -1,0 +1,179 @@
+import Foundation
+import GRDB
+import Shared
+import Testing
+
+/// ocpp-sim against ocpp-serve: both real binaries on loopback, the server's database read afterwards.
+@Suite struct SimulatorEndToEndTests {
+    static func sim(_ server: ServerProcess, _ arguments: [String], timeout: Double = 120) async throws -> ToolRun {
+        try await ToolRun.run("ocpp-sim", ["--url", server.url, "--json"] + arguments, timeout: timeout)
+    }
+
+    static func database(_ server: ServerProcess) throws -> DatabaseQueue {
+        var configuration = Configuration()
+        configuration.readonly = true
+        return try DatabaseQueue(path: server.databasePath, configuration: configuration)
+    }
+
+    /// Starts a simulator that keeps running (idle scenario) and returns it with a way to stop it and read its report.
+    static func background(_ server: ServerProcess, _ arguments: [String]) throws -> (Process, URL) {
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("ocpp-sim-\(UUID().uuidString).json")
+        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
+        let process = Process()
+        process.executableURL = ServerProcess.binary("ocpp-sim")
+        process.arguments = ["--url", server.url, "--json"] + arguments
+        process.standardOutput = try FileHandle(forWritingTo: output)
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return (process, output)
+    }
+
+    static func waitUntil(seconds: Double = 30, _ condition: () async throws -> Bool) async throws {
+        let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
+        while ContinuousClock.now < deadline {
+            if try await condition() { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        Issue.record("condition not met within \(seconds) s")
+    }
+
+    static func connected(_ server: ServerProcess, _ id: String) async throws -> Bool {
+        let run = try await ControlEndToEndTests.ctl(server, ["charger", id, "--json"])
+        return run.status == 0 && (try? JSONParser.parse(run.stdout)["summary"]?["connected"]) == .bool(true)
+    }
+
+    /// Every session the simulator reports is stored with the same meter readings, and its energy is the energy
+    /// the simulated vehicle received.
+    @Test(arguments: ["ac7", "ac22", "dc54", "dc24"])
+    func aFleetOfEachTemplateStoresTheEnergyItSimulated(template: String) async throws {
+        let server = try await ServerProcess(arguments: ["--unknown-tags", "accept"])
+        let run = try await Self.sim(server, ["--chargers", "3", "--prefix", "E2E-\(template)-", "--profile", template, "--scenario", "once", "--speed", "1200", "--duration", "100"])
+        #expect(run.status == 0, "\(run.stdout.prefix(2000)) \(run.stderr.suffix(2000))")
+        let report = try JSONParser.parse(run.stdout)
+        let sessions = report["sessions"]?.arrayValue ?? []
+        #expect(sessions.count == 3)
+        let db = try Self.database(server)
+        for session in sessions {
+            let id = try #require(session["transactionId"]?.numberValue?.int)
+            let row = try await db.read { db in
+                try Row.fetchOne(db, sql: "SELECT charger_id, meter_start, meter_stop, stop_reason FROM transactions WHERE id = ?", arguments: [id])
+            }
+            let stored = try #require(row)
+            let meterStart = session["meterStart"]?.numberValue?.int
+            let meterStop = session["meterStop"]?.numberValue?.int
+            #expect(stored["charger_id"] as String? == session["charger"]?.stringValue)
+            #expect(stored["meter_start"] as Int? == meterStart && stored["meter_stop"] as Int? == meterStop)
+            #expect(stored["stop_reason"] as String? == session["stopReason"]?.stringValue)
+            let simulatedWh = session["energyWh"]?.numberValue?.double ?? -1
+            #expect(abs(Double((meterStop ?? 0) - (meterStart ?? 0)) - simulatedWh) <= 1, "\(session)")
+            #expect(simulatedWh > 1_000)
+            // The register samples the server stored end at the meter reading of StopTransaction.
+            let lastRegister = try await db.read { db in
+                try Double.fetchOne(db, sql: """
+                    SELECT value FROM meter_values WHERE transaction_id = ? AND measurand = 'Energy.Active.Import.Register'
+                    ORDER BY at_ms DESC LIMIT 1
+                    """, arguments: [id])
+            }
+            #expect(lastRegister == Double(meterStop ?? 0))
+        }
+        #expect(await server.stop() == 0)
+    }
+
+    /// A TxDefaultProfile of 10 A on a three-phase AC charger: the vehicle (an e-tron, 3 × 16 A) draws 10 A per phase.
+    @Test func aTxDefaultProfileOfTenAmpsLimitsTheDrawnCurrent() async throws {
+        let server = try await ServerProcess(arguments: ["--unknown-tags", "accept"])
+        let (sim, output) = try Self.background(server, ["--prefix", "LIM", "--profile", "ac22", "--scenario", "idle", "--speed", "60", "--vehicle", "etron"])
+        try await Self.waitUntil { try await Self.connected(server, "LIM0001") }
+        let set = try await ControlEndToEndTests.ctl(server, ["profile", "set", "LIM0001", "--connector", "0", "--purpose", "default", "--stack", "0", "--limit", "10", "--unit", "A"])
+        #expect(set.status == 0, "\(set.stdout) \(set.stderr)")
+        let schedule = try await ControlEndToEndTests.ctl(server, ["schedule", "LIM0001", "--connector", "1", "--duration", "3600", "--unit", "A", "--json"])
+        #expect(schedule.stdout.contains("\"limit\":10") || schedule.stdout.contains("\"limit\" : 10"), "\(schedule.stdout)")
+        let start = try await ControlEndToEndTests.ctl(server, ["start", "LIM0001", "--tag", "FLEET01", "--connector", "1"])
+        #expect(start.status == 0, "\(start.stdout) \(start.stderr)")
+        let db = try Self.database(server)
+        let query = "SELECT value FROM meter_values WHERE charger_id = 'LIM0001' AND measurand = 'Current.Import' AND context = 'Sample.Periodic' AND value > 0"
+        try await Self.waitUntil { try await db.read { db in try Double.fetchAll(db, sql: query) }.count >= 9 }
+        let currents = try await db.read { db in try Double.fetchAll(db, sql: query) }
+        #expect(currents.count >= 9)
+        for current in currents { #expect(abs(current - 10) <= 0.1, "drawn \(current) A") }
+        print("TxDefaultProfile 10 A: drawn per-phase currents \(currents.prefix(9))")
+        sim.terminate()
+        sim.waitUntilExit()
+        _ = output
+        #expect(await server.stop() == 0)
+    }
+
+    /// A daily recurring ChargePointMaxProfile of 8 A from 10:05 to 10:15 (simulated time, --speed 60): the power is
+    /// capped inside that window and not outside it.
+    @Test func aDailyRecurringProfileCapsPowerOnlyInsideItsWindow() async throws {
+        let server = try await ServerProcess(arguments: ["--unknown-tags", "accept"])
+        let (sim, _) = try Self.background(
+            server, ["--prefix", "GEN", "--profile", "ac22", "--scenario", "idle", "--speed", "60", "--vehicle", "etron", "--start", "2026-01-05T10:00:00Z"]
+        )
+        try await Self.waitUntil { try await Self.connected(server, "GEN0001") }
+        let profile = """
+            {"chargingProfileId": 31, "stackLevel": 1, "chargingProfilePurpose": "ChargePointMaxProfile", "chargingProfileKind": "Recurring",
+             "recurrencyKind": "Daily", "chargingSchedule": {"duration": 600, "startSchedule": "2026-01-01T10:05:00Z", "chargingRateUnit": "A",
+             "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 8}]}}
+            """
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("generator-\(UUID().uuidString).json")
+        try profile.write(to: file, atomically: true, encoding: .utf8)
+        let set = try await ControlEndToEndTests.ctl(server, ["profile", "set", "GEN0001", "--connector", "0", "--json-file", file.path])
+        #expect(set.status == 0, "\(set.stdout) \(set.stderr)")
+        let start = try await ControlEndToEndTests.ctl(server, ["start", "GEN0001", "--tag", "FLEET02", "--connector", "1"])
+        #expect(start.status == 0)
+        let db = try Self.database(server)
+        let window = (Timestamp(parsing: "2026-01-05T10:05:00Z")?.milliseconds ?? 0, Timestamp(parsing: "2026-01-05T10:15:00Z")?.milliseconds ?? 0)
+        let query = "SELECT at_ms, value FROM meter_values WHERE charger_id = 'GEN0001' AND measurand = 'Power.Active.Import' AND context = 'Sample.Periodic'"
+        try await Self.waitUntil(seconds: 45) {
+            try await db.read { db in try Int64.fetchOne(db, sql: "SELECT max(at_ms) FROM meter_values WHERE charger_id = 'GEN0001'") ?? 0 } > window.1 + 180_000
+        }
+        let samples: [(Int64, Double)] = try await db.read { db in
+            try Row.fetchAll(db, sql: query).map { row -> (Int64, Double) in (row["at_ms"], row["value"]) }
+        }
+        var inside: [Double] = []
+        var outside: [Double] = []
+        for (at, watts) in samples {
+            // Samples within a minute of an edge may straddle it.
+            if at >= window.0 + 60_000 && at < window.1 - 60_000 { inside.append(watts) }
+            if at < window.0 - 60_000 || at >= window.1 + 60_000 { outside.append(watts) }
+        }
+        print("recurring profile: inside window \(inside.map { Int($0) }), outside \(outside.map { Int($0) })")
+        #expect(inside.count >= 5 && outside.count >= 3)
+        // 8 A × 3 phases × 230 V ≈ 5.5 kW (±1 % voltage); unlimited the e-tron takes 16 A ≈ 11 kW.
+        for watts in inside { #expect(watts > 5_300 && watts < 5_600, "inside: \(watts) W") }
+        for watts in outside { #expect(watts > 10_700, "outside: \(watts) W") }
+        sim.terminate()
+        sim.waitUntilExit()
+        #expect(await server.stop() == 0)
+    }
+
+    /// Connections dropped every few simulated minutes: transaction messages wait in the charger's queue and arrive
+    /// in order after the reconnect; nothing is lost.
+    @Test func droppedConnectionsLoseNoTransactionMessage() async throws {
+        let server = try await ServerProcess(arguments: ["--unknown-tags", "accept"])
+        let run = try await Self.sim(server, ["--chargers", "2", "--prefix", "DROP", "--profile", "ac22", "--scenario", "once", "--speed", "1200", "--drop-every", "900", "--duration", "100"])
+        #expect(run.status == 0, "\(run.stdout.prefix(2000))")
+        let report = try JSONParser.parse(run.stdout)
+        #expect(report["messages"]?["discarded"] == 0)
+        let sessions = report["sessions"]?.arrayValue ?? []
+        #expect(sessions.count == 2)
+        let db = try Self.database(server)
+        let connections = try await db.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM events WHERE kind = 'connect' AND charger_id LIKE 'DROP%'") }
+        #expect((connections ?? 0) > 2, "the connections were dropped and re-established")
+        for session in sessions {
+            let id = try #require(session["transactionId"]?.numberValue?.int)
+            let stored = try await db.read { db in try Int.fetchOne(db, sql: "SELECT meter_stop - meter_start FROM transactions WHERE id = ?", arguments: [id]) }
+            #expect(stored == (session["meterStop"]?.numberValue?.int ?? 0) - (session["meterStart"]?.numberValue?.int ?? 0))
+            // Arrival order is time order: the register never falls between consecutive stored samples.
+            let registers = try await db.read { db in
+                try Double.fetchAll(db, sql: """
+                    SELECT value FROM meter_values WHERE transaction_id = ? AND measurand = 'Energy.Active.Import.Register' ORDER BY id
+                    """, arguments: [id])
+            }
+            #expect(registers.count > 5)
+            #expect(registers == registers.sorted(), "samples arrived out of order")
+        }
+        #expect(await server.stop() == 0)
+    }
+}
