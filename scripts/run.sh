@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# The main job: build, start ocpp-serve on an embedded SQLite database, run a fleet of scripted chargers against it
-# (ocpp-bench --fleet; ocpp-sim replaces it when issue 6 lands), then show what the server stored.
-#   scripts/run.sh [CHARGERS] [SAMPLES-PER-SESSION]
+# The main job: build, start ocpp-serve on an embedded SQLite database, run a fleet of simulated chargers against it
+# (ocpp-sim: one charging session per charger at 600x speed, a mix of templates), then show what the server stored.
+#   scripts/run.sh [CHARGERS] [SPEED]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 chargers="${1:-50}"
-samples="${2:-10}"
+speed="${2:-600}"
 swift build ${SCRATCH:+--scratch-path "$SCRATCH"} >&2
 bin="$(swift build ${SCRATCH:+--scratch-path "$SCRATCH"} --show-bin-path)"
 work="$(mktemp -d)"
@@ -21,7 +21,15 @@ done
 port="$(sed -n 's/^listening on port //p' "$work/serve.out")"
 echo "ocpp-serve listening on port $port, database $db"
 
-"$bin/ocpp-bench" --fleet "ws://127.0.0.1:$port/ocpp" --chargers "$chargers" --samples "$samples" --sample-interval 100 --server-pid "$server"
+# Half three-phase AC wallboxes, half DC fast chargers; each charger runs one session with a Leaf or an e-tron.
+half=$(( (chargers + 1) / 2 ))
+"$bin/ocpp-sim" --url "ws://127.0.0.1:$port/ocpp" --chargers "$half" --prefix AC --profile ac22 --scenario once --speed "$speed" --duration 300 &
+ac=$!
+if [ "$chargers" -gt 1 ]; then
+  "$bin/ocpp-sim" --url "ws://127.0.0.1:$port/ocpp" --chargers "$(( chargers - half ))" --prefix DC --profile dc54 --scenario once --speed "$speed" --duration 300 || true
+fi
+wait "$ac" || true
+echo "server RSS: $(awk '/VmRSS/ {print $2, $3}' "/proc/$server/status")"
 
 kill -TERM "$server"
 wait "$server" && echo "ocpp-serve stopped cleanly (exit 0)"
