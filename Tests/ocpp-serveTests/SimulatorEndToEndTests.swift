@@ -225,6 +225,48 @@ import Testing
         #expect(await server.stop() == 0)
     }
 
+    /// Chargers with every payload quirk (wrong case, "null" strings, empty strings, numbers as strings, timestamps
+    /// without zone, over-long strings, unknown measurands) are answered, never refused, and the repairs recorded.
+    @Test func quirkyChargersAreServedAndTheirRepairsRecorded() async throws {
+        let server = try await ServerProcess(arguments: ["--unknown-tags", "accept"])
+        var arguments = ["--chargers", "2", "--prefix", "QRK", "--profile", "ac7", "--scenario", "once", "--speed", "2400", "--duration", "60"]
+        for quirk in ["wrong-case", "null-strings", "empty-strings", "numbers-as-strings", "no-zone", "long-strings", "unknown-measurands"] {
+            arguments += ["--quirk", quirk]
+        }
+        let run = try await Self.sim(server, arguments)
+        #expect(run.status == 0, "\(run.stdout.prefix(3000))")
+        let report = try JSONParser.parse(run.stdout)
+        #expect(report["messages"]?["callErrors"] == 0 && report["sessions"]?.arrayValue?.count == 2)
+        let db = try Self.database(server)
+        let repaired = try await db.read { db in
+            try String.fetchAll(db, sql: "SELECT DISTINCT action FROM frames WHERE charger_id LIKE 'QRK%' AND repairs IS NOT NULL AND repairs != '[]' ORDER BY action")
+        }
+        for action in ["BootNotification", "MeterValues", "StartTransaction", "StatusNotification", "StopTransaction"] {
+            #expect(repaired.contains(action), "\(action) not repaired: \(repaired)")
+        }
+        let serials = try await db.read { db in try String.fetchAll(db, sql: "SELECT charge_box_serial_number FROM chargers WHERE id LIKE 'QRK%'") }
+        #expect(serials.count == 2 && serials.allSatisfy { $0.hasPrefix("SN-") }, "the over-long serial, given in wrong case, is stored: \(serials)")
+        #expect(await server.stop() == 0)
+    }
+
+    /// The same seed gives the same drivers, vehicles and states of charge.
+    @Test func theSameSeedGivesTheSameRun() async throws {
+        let server = try await ServerProcess(arguments: ["--unknown-tags", "accept"])
+        func sessions(prefix: String, seed: String) async throws -> [String] {
+            let run = try await Self.sim(server, ["--chargers", "3", "--prefix", prefix, "--profile", "dc24", "--scenario", "once", "--speed", "2400", "--seed", seed])
+            #expect(run.status == 0)
+            return (try JSONParser.parse(run.stdout)["sessions"]?.arrayValue ?? []).map {
+                "\($0["connectorId"] ?? .null) \($0["vehicle"] ?? .null) \($0["startSoC"] ?? .null) \($0["meterStart"] ?? .null)"
+            }.sorted()
+        }
+        let first = try await sessions(prefix: "SEEDA", seed: "42")
+        let second = try await sessions(prefix: "SEEDA", seed: "42")
+        let other = try await sessions(prefix: "SEEDA", seed: "43")
+        #expect(first.count == 3 && first == second, "\(first) vs \(second)")
+        #expect(first != other)
+        #expect(await server.stop() == 0)
+    }
+
     /// Connections dropped every few simulated minutes: transaction messages wait in the charger's queue and arrive
     /// in order after the reconnect; nothing is lost.
     @Test func droppedConnectionsLoseNoTransactionMessage() async throws {

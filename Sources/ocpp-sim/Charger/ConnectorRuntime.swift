@@ -32,11 +32,17 @@ struct ConnectorRuntime: Sendable {
     var reservation: Reservation?
     /// The status changed while no StatusNotification could be sent.
     var statusUnsent = false
+    /// This connector's own random stream, so the drivers of several connectors stay reproducible whatever order
+    /// their timers fire in.
+    var rng: SeededRandom
+    /// Sessions started here (picks the next vehicle).
+    var sessions = 0
 
-    init(id: Int, spec: ChargerTemplate.Connector?, registerWh: Double) {
+    init(id: Int, spec: ChargerTemplate.Connector?, registerWh: Double, rng: SeededRandom) {
         self.id = id
         self.spec = spec
         self.registerWh = registerWh
+        self.rng = rng
     }
 
     var isDC: Bool { spec?.dc ?? false }

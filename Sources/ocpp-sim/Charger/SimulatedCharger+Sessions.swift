@@ -142,15 +142,19 @@ extension SimulatedCharger {
             return 1
         case .idle(let next):
             let scenario = context.scenario
-            if let target = scenario.sessionsPerCharger, sessionsStarted >= target { return 30 }
+            if let target = scenario.sessionsPerCharger {
+                if sessionsStarted >= target { return 30 }
+                // A counted run takes its connectors in turn, so the same seed always picks the same one.
+                if c != (index + sessionsStarted) % connectorCount + 1 { return 5 }
+            }
             guard booted, connectors[c].operative, connectors[0].operative, [.available, .reserved].contains(connectors[c].status) else { return 5 }
             guard let next else {
-                let gap = rng.uniform(scenario.arrivalGap.range)
+                let gap = connectors[c].rng.uniform(scenario.arrivalGap.range)
                 connectors[c].phase = .idle(nextArrival: now.addingTimeInterval(gap))
-                if rng.chance(context.faults.faultChance) {
+                if connectors[c].rng.chance(context.faults.faultChance) {
                     let codes: [ChargePointErrorCode] = [.groundFailure, .overCurrentFailure, .highTemperature, .powerMeterFailure, .evCommunicationError]
-                    let code = codes[Int(rng.next() % UInt64(codes.count))]
-                    connectors[c].phase = .faulted(until: now.addingTimeInterval(rng.uniform(60...600)))
+                    let code = codes[Int(connectors[c].rng.next() % UInt64(codes.count))]
+                    connectors[c].phase = .faulted(until: now.addingTimeInterval(connectors[c].rng.uniform(60...600)))
                     setStatus(c, .faulted, error: code)
                     return 1
                 }
@@ -200,20 +204,21 @@ extension SimulatedCharger {
         return configuration.boolean("AllowOfflineTxForUnknownId")
     }
 
-    func pickVehicle() -> VehicleModel {
+    /// Vehicles in turn per connector, starting at a different one per charger.
+    func pickVehicle(_ c: Int) -> VehicleModel {
         let names = context.scenario.vehicles.isEmpty ? ["leaf"] : context.scenario.vehicles
-        let name = names[(vehicleTurn + index) % names.count]
-        vehicleTurn += 1
+        let name = names[(connectors[c].sessions + index + c - 1) % names.count]
+        connectors[c].sessions += 1
         return VehicleModel.named(name) ?? VehicleModel.builtIn[0]
     }
 
     func startTransaction(_ c: Int, idTag: String, reservationId: Int?, scenario: Bool, profile: ChargingProfile? = nil) {
         nextLocalTransaction += 1
         let local = nextLocalTransaction
-        let vehicle = pickVehicle()
+        let vehicle = pickVehicle(c)
         let full = quirks.contains(.zeroEnergy)
-        let startSoC = full ? 100 : rng.uniform(context.scenario.startSoC.range).rounded()
-        let target = full ? 100 : max(startSoC + 1, rng.uniform(context.scenario.targetSoC.range).rounded())
+        let startSoC = full ? 100 : connectors[c].rng.uniform(context.scenario.startSoC.range).rounded()
+        let target = full ? 100 : max(startSoC + 1, connectors[c].rng.uniform(context.scenario.targetSoC.range).rounded())
         let now = clock.now
         let meterStart = Int(connectors[c].registerWh.rounded())
         var session = ChargingSession(
@@ -222,8 +227,10 @@ extension SimulatedCharger {
         )
         session.scenario = scenario
         session.pendingProfile = profile
-        if rng.chance(context.scenario.earlyLeaveChance) { session.earlyLeaveAt = now.addingTimeInterval(rng.uniform(600...3_600)) }
-        if full { session.leaveAt = now.addingTimeInterval(rng.uniform(60...300)) }
+        if connectors[c].rng.chance(context.scenario.earlyLeaveChance) {
+            session.earlyLeaveAt = now.addingTimeInterval(connectors[c].rng.uniform(600...3_600))
+        }
+        if full { session.leaveAt = now.addingTimeInterval(connectors[c].rng.uniform(60...300)) }
         connectors[c].session = session
         connectors[c].phase = .charging
         if connectors[c].reservation?.id == reservationId { connectors[c].reservation = nil }
@@ -252,7 +259,7 @@ extension SimulatedCharger {
         let skew = QuirkMode.clockOffset(quirks)
         let transactionStart = Timestamp(session.started.addingTimeInterval(skew))
         let blocked = template.exclusiveDC && spec.dc && connectors.contains { $0.id != c && $0.isDC && ($0.session?.point.power ?? 0) > 0 }
-        let jitter = spec.dc ? 0 : rng.uniform(-0.01...0.01)
+        let jitter = spec.dc ? 0 : connectors[c].rng.uniform(-0.01...0.01)
         let hasProfiles = !store.installed.isEmpty
         let delivered = session.advance(to: clock.now) { soc, t in
             var limit: (value: Decimal, unit: ChargingRateUnitType, phases: Int)?
@@ -290,7 +297,7 @@ extension SimulatedCharger {
         guard var session = connectors[c].session else { return }
         let now = clock.now
         if session.soc >= session.targetSoC, session.leaveAt == nil {
-            session.leaveAt = now.addingTimeInterval(rng.uniform(context.scenario.dwell.range))
+            session.leaveAt = now.addingTimeInterval(connectors[c].rng.uniform(context.scenario.dwell.range))
         }
         connectors[c].session = session
         if let leave = session.leaveAt, now >= leave {
@@ -416,7 +423,7 @@ extension SimulatedCharger {
         _ = profiles.transactionEnded(connectorId: c)
         connectors[c].session = nil
         if session.scenario { sessionsEnded += 1 }
-        connectors[c].phase = .finishing(until: clock.now.addingTimeInterval(rng.uniform(10...60)))
+        connectors[c].phase = .finishing(until: clock.now.addingTimeInterval(connectors[c].rng.uniform(10...60)))
         setStatus(c, .finishing)
         logger.debug("session ended", metadata: ["connector": "\(c)", "energyWh": "\(Int(session.energyWh))", "reason": .string(reason.rawValue)])
     }

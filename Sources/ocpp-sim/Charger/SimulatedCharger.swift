@@ -81,7 +81,6 @@ actor SimulatedCharger {
     var serverTransactionIds: [Int: Int] = [:]
     var sessionsStarted = 0
     var sessionsEnded = 0
-    var vehicleTurn = 0
     var finished = false
     /// The run is ending: loops stop, waiters are released, the socket closes.
     var stopping = false
@@ -99,13 +98,14 @@ actor SimulatedCharger {
         var logger = context.logger
         logger[metadataKey: "charger"] = .string(id)
         self.logger = logger
-        self.rng = SeededRandom(seed: context.seed, stream: UInt64(index))
+        self.rng = SeededRandom(seed: context.seed, stream: UInt64(index) << 8)
         self.quirks = context.quirks
         self.rewriter = QuirkRewriter(quirks: context.quirks)
         self.configuration = ConfigurationStore(template: context.template)
-        var list = [ConnectorRuntime(id: 0, spec: nil, registerWh: 0)]
+        let streams = { (connector: Int) in SeededRandom(seed: context.seed, stream: UInt64(index) << 8 | UInt64(connector + 1)) }
+        var list = [ConnectorRuntime(id: 0, spec: nil, registerWh: 0, rng: streams(0))]
         for (i, spec) in context.template.connectors.enumerated() {
-            list.append(ConnectorRuntime(id: i + 1, spec: spec, registerWh: context.template.meterStart + Double(i) * 100_000))
+            list.append(ConnectorRuntime(id: i + 1, spec: spec, registerWh: context.template.meterStart + Double(i) * 100_000, rng: streams(i + 1)))
         }
         self.connectors = list
         let units = Set(context.template.allowedUnits.compactMap { $0 == "Current" ? ChargingRateUnitType.a : $0 == "Power" ? .w : nil })
