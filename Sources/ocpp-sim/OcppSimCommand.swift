@@ -14,24 +14,26 @@ struct OcppSimCommand: AsyncParsableCommand {
             answers every central-system command of OCPP 1.6 as a real charger would, honouring charging profiles in the \
             power it draws. Transaction messages are queued while offline and delivered in order on reconnect.
             The run ends after --duration, when the scenario's sessions are done and delivered, or on SIGINT/SIGTERM, and \
-            prints a summary. Exit 0 when every CALL got a valid answer and every charger booted, 1 otherwise, 2 on a usage error.
-            Templates: \(ChargerTemplate.builtIn.map(\.name).joined(separator: ", ")); scenarios: \(Scenario.builtIn.map(\.name).joined(separator: ", ")); \
-            vehicles: \(VehicleModel.builtIn.map(\.name).joined(separator: ", ")); quirks: \(QuirkMode.allCases.map(\.rawValue).joined(separator: ", ")). \
-            `ocpp-sim --list` describes each.
-            """,
+            prints a summary (--json: the same with every session: charger, connectorId, transactionId, idTag, vehicle, \
+            start, stop, meterStart and meterStop in Wh, energyWh simulated, startSoC/endSoC %, maxPowerW, stopReason, stopSent). \
+            Exit 0 when every CALL got a valid answer and every charger booted, 1 otherwise, 2 on a usage error.
+            --speed scales every timer (heartbeats, sample intervals, arrivals, reservations, recurring profiles) and the \
+            timestamps sent. The same --seed gives the same drivers, vehicles and states of charge.
+
+            """ + catalogue,
         version: ToolkitVersion.current
     )
 
     @Option(help: "Central system endpoint; each charger connects to URL/<id> (ws:// or wss://). Environment: OCPP_SIM_URL.")
     var url: String?
 
-    @Option(help: "Number of chargers. (default: 1)")
+    @Option(help: "Number of chargers.")
     var chargers: Int = 1
 
-    @Option(help: "Charger id prefix; ids are <prefix><n>, n zero-padded to 4 digits. (default: SIM)")
+    @Option(help: "Charger id prefix; ids are <prefix><n>, n zero-padded to 4 digits.")
     var prefix: String = "SIM"
 
-    @Option(help: "Number of the first charger. (default: 1)")
+    @Option(help: "Number of the first charger.")
     var firstNumber: Int = 1
 
     @Option(help: "Built-in charger template: ac7, ac22, dc54, dc24. (default: ac22)")
@@ -40,22 +42,22 @@ struct OcppSimCommand: AsyncParsableCommand {
     @Option(help: "Charger template file (YAML or JSON with the fields of a built-in template, see --list).")
     var template: String?
 
-    @Option(help: "Scenario: charge, once, idle, load, or a YAML/JSON file. (default: charge)")
+    @Option(help: "Scenario: charge, once, idle, load, or a YAML/JSON file.")
     var scenario: String = "charge"
 
     @Option(help: "Sessions per charger before the run ends (overrides the scenario's count).")
     var sessions: Int?
 
-    @Option(help: "Vehicle for the sessions, repeatable to alternate: leaf, etron. (default: the scenario's)")
+    @Option(help: "Vehicle for the sessions, repeatable to alternate: leaf, etron.")
     var vehicle: [String] = []
 
-    @Option(help: "Id tag drivers present, repeatable to alternate. (default: <charger id>-TAG)")
+    @Option(help: "Id tag drivers present, repeatable to alternate.")
     var idTag: [String] = []
 
     @Option(help: "Load mode: aggregate charger-initiated messages per second across the fleet (implies --scenario load).")
     var rate: Double?
 
-    @Option(help: "Simulated seconds per real second, for every timer and every timestamp sent. (default: 1)")
+    @Option(help: "Simulated seconds per real second, for every timer and every timestamp sent.")
     var speed: Double = 1
 
     @Option(help: "Simulated time at start (RFC 3339). (default: now)")
@@ -64,7 +66,7 @@ struct OcppSimCommand: AsyncParsableCommand {
     @Option(help: "End after this many real seconds. (default: when the scenario ends, else on SIGINT/SIGTERM)")
     var duration: Double?
 
-    @Option(help: "Seed of every random choice: the same seed gives the same run. (default: 1)")
+    @Option(help: "Seed of every random choice: the same seed gives the same run.")
     var seed: UInt64 = 1
 
     @Option(help: "Add a quirk mode (repeatable; see --list), on top of the template's own.")
@@ -73,25 +75,25 @@ struct OcppSimCommand: AsyncParsableCommand {
     @Flag(help: "Drop the template's own quirks (only --quirk ones apply).")
     var noQuirks = false
 
-    @Option(help: "Fault injection: chance per session (0-1) that a connector reports Faulted first. (default: 0)")
+    @Option(help: "Fault injection: chance per session (0-1) that a connector reports Faulted first.")
     var faultRate: Double = 0
 
     @Option(help: "Fault injection: drop each connection about every N simulated seconds.")
     var dropEvery: Double?
 
-    @Option(help: "Fault injection: reboot right after each of the first N accepted boots (a reboot loop). (default: 0)")
+    @Option(help: "Fault injection: reboot right after each of the first N accepted boots (a reboot loop).")
     var rebootLoop: Int = 0
 
-    @Option(help: "Seconds a CALL waits for its answer before it counts as a timeout. (default: 30)")
+    @Option(help: "Seconds a CALL waits for its answer before it counts as a timeout.")
     var callTimeout: Double = 30
 
-    @Option(help: "WebSocket handshakes in flight at once. (default: 200)")
+    @Option(help: "WebSocket handshakes in flight at once.")
     var connectConcurrency: Int = 200
 
-    @Option(help: "Largest WebSocket message accepted, in bytes. (default: 1048576)")
+    @Option(help: "Largest WebSocket message accepted, in bytes.")
     var maxMessage: Int = 1 << 20
 
-    @Option(help: "Log level on stderr: trace, debug, info, notice, warning, error, critical. (default: warning)")
+    @Option(help: "Log level on stderr: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "warning"
 
     @Flag(help: "Print the summary as JSON (with every session) instead of text.")
