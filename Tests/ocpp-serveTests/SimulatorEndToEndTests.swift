@@ -168,6 +168,7 @@ import Testing
         }
         try await ctl("config", "get", "CMD0001", "HeartbeatInterval", "NoSuchKey", exit: 0, contains: "HeartbeatInterval")
         try await ctl("config", "set", "CMD0001", "MeterValueSampleInterval", "30", exit: 0)
+        try await ctl("config", "set", "CMD0001", "ClockAlignedDataInterval", "60", exit: 0)
         try await ctl("config", "set", "CMD0001", "NumberOfConnectors", "3", exit: 1, contains: "Rejected")
         try await ctl("config", "set", "CMD0001", "HeartbeatInterval", "often", exit: 1, contains: "Rejected")
         try await ctl("config", "set", "CMD0001", "MeterValuesSampledData", "Energy.Active.Import.Register,RPM", exit: 1, contains: "Rejected")
@@ -220,6 +221,10 @@ import Testing
         try await ctl("start", "CMD0001", "--tag", "TAG1", "--connector", "1", exit: 1, contains: "Rejected")
         try await ctl("call", "CMD0001", "GetConfiguration", #"{"key":["NoSuchKey"]}"#, exit: 0, contains: "NoSuchKey")
         try await ctl("call", "CMD0001", "Reset", #"{"type":"Sometimes"}"#, exit: 1)
+        let aligned = try await db.read { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM meter_values WHERE charger_id = 'CMD0001' AND context = 'Sample.Clock'")
+        }
+        #expect((aligned ?? 0) > 0, "ClockAlignedDataInterval 60 gives Sample.Clock meter values")
         sim.terminate()
         sim.waitUntilExit()
         #expect(await server.stop() == 0)

@@ -131,6 +131,7 @@ actor SimulatedCharger {
             group.addTask { await self.connectionLoop() }
             group.addTask { await self.senderLoop() }
             group.addTask { await self.heartbeatLoop() }
+            group.addTask { await self.clockAlignedLoop() }
             if let rate = context.scenario.rate {
                 group.addTask { await self.loadLoop(rate: rate) }
             } else {
@@ -482,6 +483,26 @@ actor SimulatedCharger {
             try? await clock.sleep(max(heartbeatInterval, 1))
             if Task.isCancelled { return }
             if online && booted { enqueue(OutgoingCall("Heartbeat", [:])) }
+        }
+    }
+
+    /// ClockAlignedDataInterval: MeterValuesAlignedData samples (context Sample.Clock) on every connector at each
+    /// multiple of the interval since midnight UTC (900: quarter hours), on the charger's clock.
+    private func clockAlignedLoop() async {
+        while !Task.isCancelled && !stopping {
+            let interval = Double(configuration.integer("ClockAlignedDataInterval", default: 0))
+            guard interval > 0 else {
+                try? await clock.sleep(60)
+                continue
+            }
+            let now = chargerNow.timeIntervalSince1970
+            let next = (now / interval).rounded(.down) * interval + interval
+            try? await clock.sleep(next - now)
+            if Task.isCancelled || !(online && booted) { continue }
+            for c in 1...max(connectorCount, 1) where c <= connectorCount {
+                advancePhysics(c)
+                sendMeterValues(c, context: "Sample.Clock", measurands: configuration.list("MeterValuesAlignedData"))
+            }
         }
     }
 
