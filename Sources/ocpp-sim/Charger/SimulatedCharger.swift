@@ -20,7 +20,6 @@ actor SimulatedCharger {
 
     /// Timed work started by a command or an answer, run as a child task of `run()`.
     enum Job: Sendable {
-        case timeout(messageID: String)
         case bootRetry(after: Double)
         case reboot(hard: Bool)
         case firmware(location: String, retrieveAt: Date)
@@ -219,13 +218,9 @@ actor SimulatedCharger {
         outbound = nil
         context.stats.update { $0.connected -= 1 }
         logger.debug("disconnected")
-        if var current = inflight {
+        if let current = inflight {
             inflight = nil
-            if let continuation = current.continuation {
-                continuation.resume(returning: .disconnected)
-            } else {
-                current.early = .disconnected
-            }
+            current.continuation?.resume(returning: .disconnected)
         }
         priority.removeAll()
     }
@@ -373,8 +368,30 @@ actor SimulatedCharger {
         context.stats.update { $0.sent += 1 }
         logger.trace("sending", metadata: ["frame": .string(frame)])
         await write(frame)
-        jobSink.yield(.timeout(messageID: messageID))
-        let answer: Answer = await withCheckedContinuation { continuation in
+        // The answer races the timeout; whichever comes first cancels the other, so no timer outlives its CALL.
+        let timeout = context.callTimeout
+        let answer: Answer = await withTaskGroup(of: Answer?.self) { group in
+            group.addTask { await self.waitForAnswer(messageID) }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return nil
+            }
+            var result = Answer.timeout
+            while let next = await group.next() {
+                if let answer = next {
+                    result = answer
+                    group.cancelAll()
+                    break
+                }
+                timeoutInflight(messageID)
+            }
+            return result
+        }
+        return (answer, call, sentAt)
+    }
+
+    private func waitForAnswer(_ messageID: String) async -> Answer {
+        await withCheckedContinuation { continuation in
             if let current = inflight, current.messageID == messageID {
                 if let early = current.early {
                     inflight = nil
@@ -386,7 +403,6 @@ actor SimulatedCharger {
                 continuation.resume(returning: .disconnected)
             }
         }
-        return (answer, call, sentAt)
     }
 
     private func timeoutInflight(_ messageID: String) {
@@ -458,9 +474,6 @@ actor SimulatedCharger {
 
     private func perform(_ job: Job) async {
         switch job {
-        case .timeout(let messageID):
-            try? await Task.sleep(for: context.callTimeout)
-            timeoutInflight(messageID)
         case .bootRetry(let after):
             try? await clock.sleep(max(after, 1))
             if online, needsBoot, priority.isEmpty, inflight == nil {
