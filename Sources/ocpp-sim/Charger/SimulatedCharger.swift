@@ -411,8 +411,7 @@ actor SimulatedCharger {
         continuation.resume(returning: .timeout)
     }
 
-    private func settle(_ original: OutgoingCall, answer: Answer, sentAt: ContinuousClock.Instant) async {
-        var call = original
+    private func settle(_ call: OutgoingCall, answer: Answer, sentAt: ContinuousClock.Instant) async {
         switch answer {
         case .result(let payload):
             var invalid = false
