@@ -254,6 +254,26 @@ import Testing
         #expect(await server.stop() == 0)
     }
 
+    /// Fault injection: a reboot loop (three boots in a row) and a Faulted connector before each session; the
+    /// sessions still complete.
+    @Test func faultsAreInjectedAndSurvived() async throws {
+        let server = try await ServerProcess(arguments: ["--unknown-tags", "accept"])
+        let run = try await Self.sim(server, ["--chargers", "2", "--prefix", "FLT", "--profile", "dc54", "--scenario", "once", "--speed", "1200",
+                                              "--fault-rate", "1", "--reboot-loop", "2", "--duration", "100"])
+        #expect(run.status == 0, "\(run.stdout.prefix(2000))")
+        #expect((try JSONParser.parse(run.stdout))["sessions"]?.arrayValue?.count == 2)
+        let db = try Self.database(server)
+        let boots = try await db.read { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM frames WHERE charger_id LIKE 'FLT%' AND action = 'BootNotification' AND message_type = 2")
+        }
+        #expect(boots == 6, "each charger booted three times")
+        let faults = try await db.read { db in
+            try String.fetchAll(db, sql: "SELECT text FROM frames WHERE charger_id LIKE 'FLT%' AND action = 'StatusNotification' AND text LIKE '%Faulted%'")
+        }
+        #expect(faults.count >= 2 && faults.allSatisfy { !$0.contains("\"NoError\"") }, "\(faults)")
+        #expect(await server.stop() == 0)
+    }
+
     /// The same seed gives the same drivers, vehicles and states of charge.
     @Test func theSameSeedGivesTheSameRun() async throws {
         let server = try await ServerProcess(arguments: ["--unknown-tags", "accept"])

@@ -137,7 +137,8 @@ extension SimulatedCharger {
             return 1
         case .faulted(let until):
             guard now >= until else { return until.timeIntervalSince(now) }
-            connectors[c].phase = .idle(nextArrival: nil)
+            // Repaired: the vehicle that was waiting plugs in (at most one fault per session).
+            connectors[c].phase = .idle(nextArrival: now)
             setStatus(c, restingStatus(c))
             return 1
         case .idle(let next):
