@@ -230,9 +230,9 @@ actor SimulatedCharger {
         stopping = true
         jobSink.finish()
         wakeSender()
-        if let current = inflight, let continuation = current.continuation {
+        if let current = inflight {
             inflight = nil
-            continuation.resume(returning: .disconnected)
+            current.continuation?.resume(returning: .disconnected)
         }
         for call in priority + outbox { call.waiter?.resume(returning: nil) }
         priority.removeAll()
@@ -406,7 +406,8 @@ actor SimulatedCharger {
     }
 
     private func timeoutInflight(_ messageID: String) {
-        guard let current = inflight, current.messageID == messageID, let continuation = current.continuation else { return }
+        // At the end of a run the timers are cancelled, not expired: shutdown() answers the CALL as disconnected.
+        guard !stopping, let current = inflight, current.messageID == messageID, let continuation = current.continuation else { return }
         inflight = nil
         continuation.resume(returning: .timeout)
     }
