@@ -1,6 +1,16 @@
 #!/usr/bin/env bash
-# Release-mode hot-path benchmark; figures go to BENCHMARKS.md.
+# Release-mode benchmarks; figures go to BENCHMARKS.md.
+#   scripts/bench.sh [--quick] [--skip load|steps|idle|ctl ...]   server figures (ocpp-serve under ocpp-sim load)
+#   scripts/bench.sh --frames [ocpp-bench options]                 the frame hot path (parse, validate, encode)
+# SCRATCH=DIR picks the build folder.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-swift build -c release --product ocpp-bench >&2
-"$(swift build -c release --show-bin-path)/ocpp-bench" "$@"
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+build=(swift build -c release ${SCRATCH:+--scratch-path "$SCRATCH"})
+if [ "${1:-}" = "--frames" ]; then
+  shift
+  "${build[@]}" --product ocpp-bench >&2
+  exec "$("${build[@]}" --show-bin-path)/ocpp-bench" "$@"
+fi
+for product in ocpp-serve ocpp-sim ocpp-ctl; do "${build[@]}" --product "$product" >&2; done
+BIN="$("${build[@]}" --show-bin-path)" exec python3 scripts/bench.py "$@"
