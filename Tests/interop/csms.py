@@ -554,6 +554,8 @@ async def main():
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    # A parent may start us with these signals blocked (Foundation's Process on Linux passes its thread's mask on).
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
 
     async with serve(
         csms.handle,

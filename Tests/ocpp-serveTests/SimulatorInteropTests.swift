@@ -44,7 +44,10 @@ import Testing
                          "--speed", "60", "--duration", "12", "--json"], timeout: 60
         )
         csms.terminate()
-        _ = await ServePolicyTests.waitForExit(csms, seconds: 10)
+        if await ServePolicyTests.waitForExit(csms, seconds: 10) == nil {
+            Issue.record("csms.py ignored SIGTERM")
+            Foundation.kill(csms.processIdentifier, SIGKILL)
+        }
         #expect(sim.status == 0, "\(sim.stdout.prefix(3000)) \(sim.stderr.suffix(2000))")
         let result = try JSONParser.parse(Array(try Data(contentsOf: report)))
         #expect(result["errors"] == .array([]), "the independent central system saw: \(result["errors"] ?? .null)")
