@@ -66,7 +66,7 @@ let package = Package(
         .testTarget(
             name: "ocpp-serveTests",
             dependencies: [
-                "ocpp-serve", "ocpp-ctl", "ocpp-sim", "Shared", p("GRDB", "GRDB.swift"), p("HummingbirdWSClient", "hummingbird-websocket"),
+                "ocpp-serve", "ocpp-ctl", "ocpp-sim", "ocpp-report", "Shared", p("GRDB", "GRDB.swift"), p("HummingbirdWSClient", "hummingbird-websocket"),
                 p("HTTPTypes", "swift-http-types"), p("Logging", "swift-log"), p("AsyncHTTPClient", "async-http-client"),
             ],
             swiftSettings: strict
