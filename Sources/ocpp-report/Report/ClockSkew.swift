@@ -37,8 +37,12 @@ enum ClockSkew {
     /// `samples` in receipt order; `connects` the server times of the charger's connections, oldest first.
     static func estimate(samples: [ClockSample], connects: [Int64]) -> Estimate {
         guard !samples.isEmpty else { return Estimate(connections: [], overallMs: nil) }
-        let rate = clockRate(samples)
+        var rate = clockRate(samples)
         if rate < 0.5 || rate > 2 {
+            // Clearly not real time: measure the rate over the longest baseline, where latency matters least.
+            if let first = samples.first, let last = samples.last, last.serverMs - first.serverMs >= 1000 {
+                rate = Double(last.chargerMs - first.chargerMs) / Double(last.serverMs - first.serverMs)
+            }
             let origin = connects.last { $0 <= samples[0].serverMs } ?? samples[0].serverMs
             let offsets = samples.map { Double($0.chargerMs - origin) - rate * Double($0.serverMs - origin) }
             return Estimate(connections: [], overallMs: median(offsets), rate: rate, originMs: origin)
