@@ -81,18 +81,21 @@ import Testing
         #expect(rows[1].flagCounts == [.registerReset: 1])
     }
 
-    @Test func theRegisterQueryReadsTheReportIndex() throws {
+    /// The summary's one pass over the register samples reads the covering index in its order: no table, no sort.
+    @Test func theRegisterScanReadsTheReportIndexInOrder() throws {
         let queue = try Self.database()
         let rows = try queue.read { db in
             try Row.fetchAll(
                 db,
                 sql: """
-                    EXPLAIN QUERY PLAN SELECT mv.value FROM transactions AS tx CROSS JOIN meter_values AS mv
-                    WHERE mv.measurand = 'Energy.Active.Import.Register' AND mv.transaction_id = tx.id AND mv.phase = ''
-                        AND mv.transaction_id IS NOT NULL
+                    EXPLAIN QUERY PLAN SELECT transaction_id, at_ms, value FROM meter_values
+                    WHERE measurand = 'Energy.Active.Import.Register' AND transaction_id BETWEEN 1 AND 2 AND phase = ''
+                        AND transaction_id IS NOT NULL AND value IS NOT NULL AND location NOT IN ('Inlet', 'EV')
+                    ORDER BY transaction_id, at_ms, value
                     """
             ).map { $0["detail"] as String? ?? "" }
         }
         #expect(rows.contains { $0.contains("COVERING INDEX meter_values_report") }, "\(rows)")
+        #expect(!rows.contains { $0.contains("TEMP B-TREE") }, "\(rows)")
     }
 }

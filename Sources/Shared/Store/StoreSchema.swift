@@ -115,7 +115,7 @@ public enum StoreSchema {
             try db.execute(
                 sql: """
                     CREATE INDEX meter_values_report
-                        ON meter_values(measurand, transaction_id, phase, at_ms, value, location) WHERE transaction_id IS NOT NULL;
+                        ON meter_values(measurand, phase, transaction_id, at_ms, value, location) WHERE transaction_id IS NOT NULL;
                     CREATE INDEX events_by_kind ON events(kind, charger_id, at_ms);
                     """
             )

@@ -12,7 +12,11 @@ struct ReportBuilder: Sendable {
         guard !facts.isEmpty else { return [] }
         let intervals = try store.sampleIntervals()
         let chargers = Set(facts.map(\.chargerID))
-        let skew = try clocks(chargers, events: try store.connectionEvents(chargers: chargers))
+        let received = facts.map(\.receivedMs)
+        let skew = try clocks(
+            chargers, events: try store.connectionEvents(chargers: chargers), fromMs: (received.min() ?? 0) - 86_400_000,
+            toMs: (received.max() ?? 0) + 86_400_000
+        )
         return facts.map { fact in
             analysis.analyse(
                 fact, sampleIntervalSeconds: intervals[fact.chargerID], clockOffsetMs: skew[fact.chargerID]?.offset(atServerMs: fact.receivedMs)
@@ -21,8 +25,8 @@ struct ReportBuilder: Sendable {
     }
 
     /// Each charger's clock against the server's.
-    func clocks(_ chargers: Set<String>, events: [String: [ConnectionEvent]]) throws -> [String: ClockSkew.Estimate] {
-        let samples = try store.clockSamples(chargers: chargers)
+    func clocks(_ chargers: Set<String>, events: [String: [ConnectionEvent]], fromMs: Int64, toMs: Int64) throws -> [String: ClockSkew.Estimate] {
+        let samples = try store.clockSamples(chargers: chargers, fromMs: fromMs, toMs: toMs)
         var skew: [String: ClockSkew.Estimate] = [:]
         for charger in chargers {
             let connects = (events[charger] ?? []).filter(\.connect).map(\.atMs)
@@ -36,7 +40,9 @@ struct ReportBuilder: Sendable {
         let chargers = try store.chargers(charger)
         let statuses = try store.statusHistory(window, charger: charger)
         let serverEvents = try store.connectionEvents(chargers: charger.map { [$0] })
-        let skew = try clocks(Set(chargers.map(\.id)), events: serverEvents)
+        // Status notifications received around the window (a day either side) show the chargers' clocks.
+        let serverRange = window.isAll ? (from: Int64.min / 4, to: Int64.max / 4) : (from: window.sinceMs - 86_400_000, to: window.untilMs + 86_400_000)
+        let skew = try clocks(Set(chargers.map(\.id)), events: serverEvents, fromMs: serverRange.from, toMs: serverRange.to)
         // Connection events happen on the server's clock, statuses on the charger's: put both on the charger's.
         var events: [String: [ConnectionEvent]] = [:]
         for (id, list) in serverEvents {
