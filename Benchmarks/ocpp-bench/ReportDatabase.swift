@@ -85,13 +85,16 @@ enum ReportDatabase {
         }
         let counts = try pool.read { db in
             (
-                try Int.fetchOne(db, sql: "SELECT count(*) FROM meter_values") ?? 0, try Int.fetchOne(db, sql: "SELECT count(*) FROM transactions") ?? 0,
+                try Int.fetchOne(db, sql: "SELECT count(*) FROM meter_values") ?? 0,
+                try Int.fetchOne(db, sql: "SELECT count(*) FROM transactions") ?? 0,
                 try Int.fetchOne(db, sql: "SELECT count(*) FROM status_history") ?? 0
             )
         }
         try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
-        print("generated \(path): \(counts.0) meter values, \(counts.1) transactions, \(counts.2) status notifications, month \(month), "
-            + String(format: "%.1f s", Date().timeIntervalSince(started)))
+        print(
+            "generated \(path): \(counts.0) meter values, \(counts.1) transactions, \(counts.2) status notifications, month \(month), "
+                + String(format: "%.1f s", Date().timeIntervalSince(started))
+        )
     }
 }
 

@@ -32,13 +32,13 @@ struct OcppReportCommand: ParsableCommand {
             var err = StandardError()
             print("ocpp-report: \(failure.description)", to: &err)
             Self.exit(withError: ExitCode(1))
-        } catch where exitCode(for: error) == .validationFailure {
+        } catch  where exitCode(for: error) == .validationFailure {
             var err = StandardError()
             print(UsageError.line(tool: "ocpp-report", message: message(for: error)), to: &err)
             Self.exit(withError: ExitCode(2))
         } catch let error as ExitCode {
             Self.exit(withError: error)
-        } catch where exitCode(for: error) == .success {
+        } catch  where exitCode(for: error) == .success {
             Self.exit(withError: error)
         } catch {
             var err = StandardError()

@@ -7,8 +7,10 @@ import Testing
 
     @Test func offlineAndFaultedTimeIsUnavailable() {
         // 10 hours, 2 connectors. Offline 1 h (both connectors), connector 1 Faulted 2 h, charger Unavailable 1 h.
-        let events = [ConnectionEvent(atMs: 0, up: true, connect: true), ConnectionEvent(atMs: 2 * hour, up: false, connect: false),
-                      ConnectionEvent(atMs: 3 * hour, up: true, connect: true)]
+        let events = [
+            ConnectionEvent(atMs: 0, up: true, connect: true), ConnectionEvent(atMs: 2 * hour, up: false, connect: false),
+            ConnectionEvent(atMs: 3 * hour, up: true, connect: true),
+        ]
         let statuses = [
             StatusChange(connectorID: 1, status: "Available", errorCode: "NoError", atMs: -hour, inWindow: false),
             StatusChange(connectorID: 1, status: "Faulted", errorCode: "GroundFailure", atMs: 4 * hour, inWindow: true),

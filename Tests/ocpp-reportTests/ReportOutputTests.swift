@@ -7,7 +7,10 @@ import Testing
     @Test func csvQuotesWhatNeedsQuotingAndJSONKeepsTheFieldNames() throws {
         let table = ReportTable(
             columns: ["a", "b", "c", "d"],
-            rows: [[.text("x,y"), .number(1.23456, places: 3), .list(["meter-gap", "stale"]), .counts([("GroundFailure", 2)])], [.null, .integer(-4), .list([]), .counts([])]]
+            rows: [
+                [.text("x,y"), .number(1.23456, places: 3), .list(["meter-gap", "stale"]), .counts([("GroundFailure", 2)])],
+                [.null, .integer(-4), .list([]), .counts([])],
+            ]
         )
         #expect(table.csv == "a,b,c,d\n\"x,y\",1.235,meter-gap;stale,GroundFailure=2\n,-4,,\n")
         let json = try JSONParser.parse(table.json)
@@ -35,9 +38,24 @@ import Testing
             points.append(CurvePoint(atMs: Int64(i) * 60_000, powerW: power, powerSource: "measured", soc: 50 + Double(i) * 3, limitW: 50_000))
         }
         let session = SessionReport(
-            transactionID: 7, chargerID: "CP<1>", connectorID: 2, idTag: nil, startMs: 0, stopMs: 540_000, durationSeconds: 540, meterStartWh: 0,
-            meterStopWh: 5_000, energyWh: 5_000, energySource: "meter", maxPowerW: 45_000, socStart: 50, socEnd: 77, stopReason: "Local", flags: [],
-            registerFactor: 1, clockOffsetSeconds: 0
+            transactionID: 7,
+            chargerID: "CP<1>",
+            connectorID: 2,
+            idTag: nil,
+            startMs: 0,
+            stopMs: 540_000,
+            durationSeconds: 540,
+            meterStartWh: 0,
+            meterStopWh: 5_000,
+            energyWh: 5_000,
+            energySource: "meter",
+            maxPowerW: 45_000,
+            socStart: 50,
+            socEnd: 77,
+            stopReason: "Local",
+            flags: [],
+            registerFactor: 1,
+            clockOffsetSeconds: 0
         )
         let svg = CurveChart().svg(session: session, points: points)
         #expect(svg.hasPrefix("<?xml") && svg.contains("<svg xmlns=\"http://www.w3.org/2000/svg\""))

@@ -34,7 +34,9 @@ import Testing
                 // CP2: the register resets at minute 5; power per phase only.
                 let register = i < 5 ? 100 + Double(i) * 10 : Double(i - 5) * 12
                 try insert.execute(arguments: ["CP2", 2, 2, at + 1000, "Energy.Active.Import.Register", "", register, "Wh"])
-                for phase in ["L1", "L2", "L3"] { try insert.execute(arguments: ["CP2", 2, 2, at + 1000, "Power.Active.Import", phase, 1000 + Double(i), "W"]) }
+                for phase in ["L1", "L2", "L3"] {
+                    try insert.execute(arguments: ["CP2", 2, 2, at + 1000, "Power.Active.Import", phase, 1000 + Double(i), "W"])
+                }
             }
             try db.execute(
                 sql: """

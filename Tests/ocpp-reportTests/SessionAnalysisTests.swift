@@ -12,8 +12,17 @@ import Testing
     ) -> TransactionFacts {
         let series = registers ?? ramp(0...60)
         return TransactionFacts(
-            id: 1, chargerID: "CP", connectorID: 1, idTag: "TAG", startMs: 0, meterStart: meterStart, stopMs: stopped ? 3_662_000 : nil,
-            meterStop: stopped ? meterStop : nil, stopReason: stopped ? "Local" : nil, storedStale: false, receivedMs: 0,
+            id: 1,
+            chargerID: "CP",
+            connectorID: 1,
+            idTag: "TAG",
+            startMs: 0,
+            meterStart: meterStart,
+            stopMs: stopped ? 3_662_000 : nil,
+            meterStop: stopped ? meterStop : nil,
+            stopReason: stopped ? "Local" : nil,
+            storedStale: false,
+            receivedMs: 0,
             register: RegisterStats(series: series)
         )
     }
@@ -108,6 +117,8 @@ import Testing
     @Test func clockSkewAboveTheLimitIsFlagged() {
         #expect(analysis.analyse(Self.facts(), sampleIntervalSeconds: nil, clockOffsetMs: 600_000).flags == [.clockSkew])
         #expect(analysis.analyse(Self.facts(), sampleIntervalSeconds: nil, clockOffsetMs: -299_000).flags.isEmpty)
-        #expect(SessionAnalysis(maxClockSkewSeconds: 60).analyse(Self.facts(), sampleIntervalSeconds: nil, clockOffsetMs: 90_000).flags == [.clockSkew])
+        #expect(
+            SessionAnalysis(maxClockSkewSeconds: 60).analyse(Self.facts(), sampleIntervalSeconds: nil, clockOffsetMs: 90_000).flags == [.clockSkew]
+        )
     }
 }

@@ -37,8 +37,14 @@ import Testing
     /// the simulator's; the summary's sessions, energy and hours are its totals; no flag anywhere.
     @Test func sessionsAndSummaryEqualTheSimulatorsTotals() async throws {
         let server = try await ServerProcess(arguments: ["--unknown-tags", "accept"])
-        var simulated = try await Self.simulate(server, ["--chargers", "2", "--prefix", "RDC", "--profile", "dc24", "--scenario", "once", "--no-quirks"])
-        simulated += try await Self.simulate(server, ["--chargers", "2", "--prefix", "RAC", "--profile", "ac22", "--scenario", "once", "--no-quirks"])
+        var simulated = try await Self.simulate(
+            server,
+            ["--chargers", "2", "--prefix", "RDC", "--profile", "dc24", "--scenario", "once", "--no-quirks"]
+        )
+        simulated += try await Self.simulate(
+            server,
+            ["--chargers", "2", "--prefix", "RAC", "--profile", "ac22", "--scenario", "once", "--no-quirks"]
+        )
         #expect(simulated.count == 4)
         let sessionsRun = try await Self.report(server, ["sessions", "--format", "json"] + Self.window(simulated))
         #expect(sessionsRun.status == 0, "\(sessionsRun.stderr)")
@@ -106,7 +112,8 @@ import Testing
     func eachQuirkRaisesItsFlagAndNothingElse(quirk: String, flag: String, profile: String) async throws {
         let server = try await ServerProcess(arguments: ["--unknown-tags", "accept"])
         let simulated = try await Self.simulate(
-            server, ["--chargers", "2", "--prefix", "Q", "--profile", profile, "--scenario", "once", "--no-quirks", "--quirk", quirk]
+            server,
+            ["--chargers", "2", "--prefix", "Q", "--profile", profile, "--scenario", "once", "--no-quirks", "--quirk", quirk]
         )
         #expect(simulated.count == 2)
         let run = try await Self.report(server, ["sessions", "--format", "json"])
@@ -163,7 +170,8 @@ import Testing
         let process = Process()
         process.executableURL = URL(fileURLWithPath: browser)
         process.arguments = [
-            "--headless", "--disable-gpu", "--no-sandbox", "--hide-scrollbars", "--screenshot=\(png.path)", "--window-size=960,540", svg.absoluteString,
+            "--headless", "--disable-gpu", "--no-sandbox", "--hide-scrollbars", "--screenshot=\(png.path)", "--window-size=960,540",
+            svg.absoluteString,
         ]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
@@ -186,7 +194,8 @@ import Testing
         if vehicle == "etron" {
             // Charged from 80 % to full, to see the end of the curve.
             let scenario = directory.appendingPathComponent("full.json")
-            try #"{"name": "full", "sessionsPerCharger": 1, "arrivalGap": [5, 10], "startSoC": [80, 82], "targetSoC": [100, 100], "vehicles": ["etron"], "dwell": [0, 30], "earlyLeaveChance": 0, "idTags": []}"#
+            try
+                #"{"name": "full", "sessionsPerCharger": 1, "arrivalGap": [5, 10], "startSoC": [80, 82], "targetSoC": [100, 100], "vehicles": ["etron"], "dwell": [0, 30], "earlyLeaveChance": 0, "idTags": []}"#
                 .write(to: scenario, atomically: true, encoding: .utf8)
             arguments += ["--scenario", scenario.path]
         } else {
@@ -233,8 +242,10 @@ import Testing
     /// Usage errors exit 2 with one line; a missing transaction or database exits 1.
     @Test func usageErrorsAndFailures() async throws {
         let server = try await ServerProcess(arguments: ["--unknown-tags", "accept"])
-        for arguments in [["summary"], ["sessions", "--month", "2026-13"], ["sessions", "--format", "svg"], ["sessions", "--month", "2026-11", "--since", "now"],
-                          ["curve"], ["--bogus"]] {
+        for arguments in [
+            ["summary"], ["sessions", "--month", "2026-13"], ["sessions", "--format", "svg"], ["sessions", "--month", "2026-11", "--since", "now"],
+            ["curve"], ["--bogus"],
+        ] {
             let run = try await Self.report(server, arguments)
             #expect(run.status == 2, "\(arguments): \(run.stderr)")
             #expect(run.stderrLines.count == 1 && run.stdout.isEmpty, "\(arguments): \(run.stderr)")

@@ -1,5 +1,5 @@
-import Foundation
 import ArgumentParser
+import Foundation
 
 /// `--month` or `--since`/`--until`, and `--charger`.
 struct WindowOptions: ParsableArguments {

@@ -1,4 +1,5 @@
 import Foundation
+
 /// The time series of one session from its stored meter values.
 enum CurveBuilder {
     static func points(_ facts: TransactionFacts, samples: [MeterSample], tolerance: Double = 100) -> [CurvePoint] {
@@ -82,8 +83,18 @@ extension RegisterStats {
         let sorted = series.sorted { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
         guard let first = sorted.first, let last = sorted.last else { return nil }
         self.init(
-            count: sorted.count, firstAtMs: first.0, lastAtMs: last.0, first: first.1, rise: 0, drops: 0, afterDrops: 0, dropDepth: 0,
-            maxIntervalMs: 0, sumIntervalMs: 0, intervals: 0, maxDerivedPowerW: nil
+            count: sorted.count,
+            firstAtMs: first.0,
+            lastAtMs: last.0,
+            first: first.1,
+            rise: 0,
+            drops: 0,
+            afterDrops: 0,
+            dropDepth: 0,
+            maxIntervalMs: 0,
+            sumIntervalMs: 0,
+            intervals: 0,
+            maxDerivedPowerW: nil
         )
         var maxInterval: Int64?
         for (a, b) in zip(sorted, sorted.dropFirst()) {

@@ -33,7 +33,8 @@ struct CurveChart: Sendable {
         out.append(##"<rect x="0" y="0" width="\##(Int(width))" height="\##(Int(height))" fill="#ffffff"/>"##)
         let title = "Transaction \(session.transactionID) · \(session.chargerID) connector \(session.connectorID.map(String.init) ?? "?")"
         out.append(##"<text x="\##(left)" y="28" font-size="17" font-weight="bold" fill="#222">\##(Self.escape(title))</text>"##)
-        var subtitle = Timestamp(milliseconds: session.startMs).description + " – " + (session.stopMs.map { Timestamp(milliseconds: $0).description } ?? "open")
+        var subtitle =
+            Timestamp(milliseconds: session.startMs).description + " – " + (session.stopMs.map { Timestamp(milliseconds: $0).description } ?? "open")
         if let energy = session.energyWh { subtitle += String(format: " · %.2f kWh", energy / 1000) }
         if let power = session.maxPowerW { subtitle += String(format: " · max %.1f kW", power / 1000) }
         if !session.flags.isEmpty { subtitle += " · flags: " + session.flags.map(\.rawValue).joined(separator: ", ") }
@@ -72,7 +73,9 @@ struct CurveChart: Sendable {
         var tick = (Double(t0) / 1000 / step).rounded(.up) * step
         while tick <= Double(t1) / 1000 {
             let px = x(Int64(tick * 1000))
-            out.append(##"<line x1="\##(Self.f(px))" y1="\##(top + plotHeight)" x2="\##(Self.f(px))" y2="\##(top + plotHeight + 5)" stroke="#888"/>"##)
+            out.append(
+                ##"<line x1="\##(Self.f(px))" y1="\##(top + plotHeight)" x2="\##(Self.f(px))" y2="\##(top + plotHeight + 5)" stroke="#888"/>"##
+            )
             out.append(##"<text x="\##(Self.f(px))" y="\##(top + plotHeight + 20)">\##(Self.clock(Int64(tick * 1000)))</text>"##)
             tick += step
         }
@@ -102,7 +105,9 @@ struct CurveChart: Sendable {
         }
         let power = points.compactMap { p in p.powerW.map { (p.atMs, $0) } }
         if !power.isEmpty {
-            out.append(##"<path id="power" d="\##(Self.path(power.map { (x($0.0), yPower($0.1)) }))" fill="none" stroke="#1f5fa8" stroke-width="2.5"/>"##)
+            out.append(
+                ##"<path id="power" d="\##(Self.path(power.map { (x($0.0), yPower($0.1)) }))" fill="none" stroke="#1f5fa8" stroke-width="2.5"/>"##
+            )
         }
 
         // Legend.
@@ -112,11 +117,15 @@ struct CurveChart: Sendable {
         var lx = left + plotWidth
         for (color, dash, label) in legend.reversed() {
             lx -= 44 + Double(label.count) * 7.5
-            out.append(##"<line x1="\##(Self.f(lx))" y1="\##(top - 12)" x2="\##(Self.f(lx + 20))" y2="\##(top - 12)" stroke="\##(color)" stroke-width="2.5"\##(dash)/>"##)
+            out.append(
+                ##"<line x1="\##(Self.f(lx))" y1="\##(top - 12)" x2="\##(Self.f(lx + 20))" y2="\##(top - 12)" stroke="\##(color)" stroke-width="2.5"\##(dash)/>"##
+            )
             out.append(##"<text x="\##(Self.f(lx + 25))" y="\##(top - 8)" fill="#333">\##(label)</text>"##)
         }
         if power.isEmpty {
-            out.append(##"<text x="\##(left + plotWidth / 2)" y="\##(top + plotHeight / 2)" text-anchor="middle" fill="#888">no meter values</text>"##)
+            out.append(
+                ##"<text x="\##(left + plotWidth / 2)" y="\##(top + plotHeight / 2)" text-anchor="middle" fill="#888">no meter values</text>"##
+            )
         }
         out.append("</svg>")
         return out.joined(separator: "\n") + "\n"

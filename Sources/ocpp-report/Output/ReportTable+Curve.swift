@@ -1,4 +1,5 @@
 import Foundation
+
 extension ReportTable {
     static let curveColumns = [
         "timestamp", "power_w", "power_source", "current_l1_a", "current_l2_a", "current_l3_a", "current_a", "voltage_v", "energy_wh", "soc_pct",

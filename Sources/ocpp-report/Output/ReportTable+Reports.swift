@@ -1,4 +1,5 @@
 import Foundation
+
 /// The field names and units of each report (the man page lists them from the commands' help).
 extension ReportTable {
     static let sessionColumns = [

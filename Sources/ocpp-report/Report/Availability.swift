@@ -1,4 +1,5 @@
 import Foundation
+
 /// Availability of one charger over a period: the share of connector time during which the charger was connected
 /// to the server (connection events, server time) and neither the charger (connector 0) nor the connector was
 /// Faulted or Unavailable (status history, charger time). The state before the first event in the period is the

@@ -1,4 +1,5 @@
 import Foundation
+
 /// One observation of a charger's clock: the timestamp of a StatusNotification and when the server received it.
 struct ClockSample: Sendable, Hashable {
     var chargerMs: Int64

@@ -1,4 +1,5 @@
 import Foundation
+
 /// A data-quality problem found in one session. The raw value is what the `flags` column shows.
 enum DataQualityFlag: String, CaseIterable, Sendable, Hashable, Comparable {
     /// The energy register is 1000x off relative to meterStart/meterStop: kWh values labelled Wh, or the reverse.

@@ -14,12 +14,16 @@ struct ReportBuilder: Sendable {
         let chargers = Set(facts.map(\.chargerID))
         let received = facts.map(\.receivedMs)
         let skew = try clocks(
-            chargers, events: try store.connectionEvents(chargers: chargers), fromMs: (received.min() ?? 0) - 86_400_000,
+            chargers,
+            events: try store.connectionEvents(chargers: chargers),
+            fromMs: (received.min() ?? 0) - 86_400_000,
             toMs: (received.max() ?? 0) + 86_400_000
         )
         return facts.map { fact in
             analysis.analyse(
-                fact, sampleIntervalSeconds: intervals[fact.chargerID], clockOffsetMs: skew[fact.chargerID]?.offset(atServerMs: fact.receivedMs)
+                fact,
+                sampleIntervalSeconds: intervals[fact.chargerID],
+                clockOffsetMs: skew[fact.chargerID]?.offset(atServerMs: fact.receivedMs)
             )
         }
     }
@@ -41,7 +45,8 @@ struct ReportBuilder: Sendable {
         let statuses = try store.statusHistory(window, charger: charger)
         let serverEvents = try store.connectionEvents(chargers: charger.map { [$0] })
         // Status notifications received around the window (a day either side) show the chargers' clocks.
-        let serverRange = window.isAll ? (from: Int64.min / 4, to: Int64.max / 4) : (from: window.sinceMs - 86_400_000, to: window.untilMs + 86_400_000)
+        let serverRange =
+            window.isAll ? (from: Int64.min / 4, to: Int64.max / 4) : (from: window.sinceMs - 86_400_000, to: window.untilMs + 86_400_000)
         let skew = try clocks(Set(chargers.map(\.id)), events: serverEvents, fromMs: serverRange.from, toMs: serverRange.to)
         // Connection events happen on the server's clock, statuses on the charger's: put both on the charger's.
         var events: [String: [ConnectionEvent]] = [:]
@@ -74,12 +79,21 @@ struct ReportBuilder: Sendable {
             for s in list { for f in s.flags { flags[f, default: 0] += 1 } }
             let history = statuses[charger.id] ?? []
             return ChargerReport(
-                chargerID: charger.id, connectors: connectors.count, sessions: list.count, energyWh: list.reduce(0) { $0 + ($1.energyWh ?? 0) },
-                chargingSeconds: seconds, utilisationPercent: connectorSeconds > 0 ? 100 * seconds / connectorSeconds : nil,
+                chargerID: charger.id,
+                connectors: connectors.count,
+                sessions: list.count,
+                energyWh: list.reduce(0) { $0 + ($1.energyWh ?? 0) },
+                chargingSeconds: seconds,
+                utilisationPercent: connectorSeconds > 0 ? 100 * seconds / connectorSeconds : nil,
                 availabilityPercent: Availability.percent(
-                    fromMs: start, toMs: end, connectors: connectors, statuses: history, connection: events[charger.id] ?? []
+                    fromMs: start,
+                    toMs: end,
+                    connectors: connectors,
+                    statuses: history,
+                    connection: events[charger.id] ?? []
                 ),
-                faults: Availability.faults(history), flagCounts: flags
+                faults: Availability.faults(history),
+                flagCounts: flags
             )
         }
     }

@@ -44,8 +44,17 @@ struct ReportStore: Sendable {
                 index[id] = facts.count
                 facts.append(
                     TransactionFacts(
-                        id: id, chargerID: row[1], connectorID: row[2], idTag: row[3], startMs: row[4], meterStart: row[5], stopMs: row[6],
-                        meterStop: row[7], stopReason: row[8], storedStale: row[9], receivedMs: row[10]
+                        id: id,
+                        chargerID: row[1],
+                        connectorID: row[2],
+                        idTag: row[3],
+                        startMs: row[4],
+                        meterStart: row[5],
+                        stopMs: row[6],
+                        meterStop: row[7],
+                        stopReason: row[8],
+                        storedStale: row[9],
+                        receivedMs: row[10]
                     )
                 )
             }
@@ -95,8 +104,18 @@ struct ReportStore: Sendable {
         let rows = try Row.fetchCursor(statement, arguments: [low, high])
         var current: Int64?
         var stats = RegisterStats(
-            count: 0, firstAtMs: 0, lastAtMs: 0, first: 0, rise: 0, drops: 0, afterDrops: 0, dropDepth: 0, maxIntervalMs: 0, sumIntervalMs: 0,
-            intervals: 0, maxDerivedPowerW: nil
+            count: 0,
+            firstAtMs: 0,
+            lastAtMs: 0,
+            first: 0,
+            rise: 0,
+            drops: 0,
+            afterDrops: 0,
+            dropDepth: 0,
+            maxIntervalMs: 0,
+            sumIntervalMs: 0,
+            intervals: 0,
+            maxDerivedPowerW: nil
         )
         var previous = 0.0
         while let row = try rows.next() {
@@ -108,8 +127,18 @@ struct ReportStore: Sendable {
                 if let current { body(current, stats) }
                 current = id
                 stats = RegisterStats(
-                    count: 1, firstAtMs: at, lastAtMs: at, first: value, rise: 0, drops: 0, afterDrops: 0, dropDepth: 0, maxIntervalMs: 0,
-                    sumIntervalMs: 0, intervals: 0, maxDerivedPowerW: nil
+                    count: 1,
+                    firstAtMs: at,
+                    lastAtMs: at,
+                    first: value,
+                    rise: 0,
+                    drops: 0,
+                    afterDrops: 0,
+                    dropDepth: 0,
+                    maxIntervalMs: 0,
+                    sumIntervalMs: 0,
+                    intervals: 0,
+                    maxDerivedPowerW: nil
                 )
                 previous = value
                 continue
@@ -210,7 +239,9 @@ struct ReportStore: Sendable {
                 let charger: String = row[0]
                 if let chargers, !chargers.contains(charger) { continue }
                 let kind: String = row[2]
-                result[charger, default: []].append(ConnectionEvent(atMs: row[1], up: ["connect", "replaced", "online"].contains(kind), connect: kind == "connect"))
+                result[charger, default: []].append(
+                    ConnectionEvent(atMs: row[1], up: ["connect", "replaced", "online"].contains(kind), connect: kind == "connect")
+                )
             }
             return result
         }
@@ -281,7 +312,9 @@ struct ReportStore: Sendable {
                 arguments: arguments
             )
             while let row = try before.next() {
-                result[row[0], default: []].append(StatusChange(connectorID: row[1], status: row[2], errorCode: row[3], atMs: row[4], inWindow: false))
+                result[row[0], default: []].append(
+                    StatusChange(connectorID: row[1], status: row[2], errorCode: row[3], atMs: row[4], inWindow: false)
+                )
             }
             var windowArguments: StatementArguments = [window.sinceMs, window.untilMs]
             if let charger { windowArguments += [charger] }
@@ -324,8 +357,17 @@ struct ReportStore: Sendable {
                 )
             else { return nil }
             let facts = TransactionFacts(
-                id: row[0], chargerID: row[1], connectorID: row[2], idTag: row[3], startMs: row[4] ?? 0, meterStart: row[5], stopMs: row[6],
-                meterStop: row[7], stopReason: row[8], storedStale: row[9], receivedMs: row[10]
+                id: row[0],
+                chargerID: row[1],
+                connectorID: row[2],
+                idTag: row[3],
+                startMs: row[4] ?? 0,
+                meterStart: row[5],
+                stopMs: row[6],
+                meterStop: row[7],
+                stopReason: row[8],
+                storedStale: row[9],
+                receivedMs: row[10]
             )
             let samples = try Row.fetchAll(
                 db,

@@ -15,7 +15,8 @@ struct ReportWindow: Sendable, Hashable {
     /// `YYYY-MM` as a UTC calendar month.
     static func month(_ text: String) -> ReportWindow? {
         let parts = text.split(separator: "-")
-        guard parts.count == 2, parts[0].count == 4, parts[1].count == 2, let year = Int(parts[0]), let month = Int(parts[1]), (1...12).contains(month)
+        guard parts.count == 2, parts[0].count == 4, parts[1].count == 2, let year = Int(parts[0]), let month = Int(parts[1]),
+            (1...12).contains(month)
         else { return nil }
         let next = month == 12 ? (year + 1, 1) : (year, month + 1)
         guard let since = Timestamp(parsing: String(format: "%04d-%02d-01T00:00:00Z", year, month)),

@@ -1,4 +1,5 @@
 import Foundation
+
 /// Turns the stored facts of a transaction into a `SessionReport`: energy with unit and reset corrections, power,
 /// and the data-quality flags. Pure: the same facts always give the same row, so `sessions` and `summary` agree.
 struct SessionAnalysis: Sendable {
@@ -72,10 +73,24 @@ struct SessionAnalysis: Sendable {
         let end = facts.stopMs ?? max(facts.startMs, register?.lastAtMs ?? facts.startMs)
         let power = facts.measuredMaxPowerW ?? register?.maxDerivedPowerW.map { $0 * factor }
         return SessionReport(
-            transactionID: facts.id, chargerID: facts.chargerID, connectorID: facts.connectorID, idTag: facts.idTag, startMs: facts.startMs,
-            stopMs: facts.stopMs, durationSeconds: Double(end - facts.startMs) / 1000, meterStartWh: facts.meterStart, meterStopWh: facts.meterStop,
-            energyWh: energy, energySource: source, maxPowerW: power, socStart: facts.socStart, socEnd: facts.socEnd, stopReason: facts.stopReason,
-            flags: flags.sorted(), registerFactor: factor, clockOffsetSeconds: clockOffsetMs.map { $0 / 1000 }
+            transactionID: facts.id,
+            chargerID: facts.chargerID,
+            connectorID: facts.connectorID,
+            idTag: facts.idTag,
+            startMs: facts.startMs,
+            stopMs: facts.stopMs,
+            durationSeconds: Double(end - facts.startMs) / 1000,
+            meterStartWh: facts.meterStart,
+            meterStopWh: facts.meterStop,
+            energyWh: energy,
+            energySource: source,
+            maxPowerW: power,
+            socStart: facts.socStart,
+            socEnd: facts.socEnd,
+            stopReason: facts.stopReason,
+            flags: flags.sorted(),
+            registerFactor: factor,
+            clockOffsetSeconds: clockOffsetMs.map { $0 / 1000 }
         )
     }
 
