@@ -20,6 +20,7 @@ struct CurveCommand: ParsableCommand {
               offered_power_w    Power.Offered, W: the power limit in force
               limit_w            the limit as power: offered_power_w, else offered_current_a x voltage_v x phases
                                  drawing current, W
+
             --format svg draws power (kW, left axis) over time, SoC (%, right axis) and the limit as a dashed line:
             a self-contained file (no scripts, no external fonts) for a browser.
             """

@@ -36,6 +36,7 @@ struct SessionsCommand: ParsableCommand {
                 stale            never stopped: the charger rebooted, freed the connector or started another
                                  session without StopTransaction
                 zero-energy      stopped with less than 1 Wh delivered
+
             Without --month, --since or --until: every transaction. Orphan StopTransactions (no start) are left out.
             """
     )

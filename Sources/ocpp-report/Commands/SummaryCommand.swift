@@ -19,6 +19,7 @@ struct SummaryCommand: ParsableCommand {
               faults               entries into Faulted per error code: ErrorCode=count;... in CSV, an object in JSON
               flag_unit_error, flag_register_reset, flag_meter_gap, flag_clock_skew, flag_stale, flag_zero_energy
                                    sessions with that data-quality flag (see `ocpp-report sessions --help`)
+
             The window runs from --since (or the charger's first connection, if later) to --until, but not past the
             later of now and the newest data: a month in progress counts the days so far.
             """
