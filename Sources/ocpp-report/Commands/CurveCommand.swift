@@ -43,7 +43,10 @@ struct CurveCommand: ParsableCommand {
         let points = CurveBuilder.points(facts, samples: samples)
         switch format {
         case .svg:
-            let session = try ReportBuilder(store: store).sessions(.all, charger: facts.chargerID).first { $0.transactionID == transactionID }
+            // The session's row, for the title: a window around its start.
+            let window = ReportWindow(sinceMs: facts.startMs, untilMs: facts.startMs + 1)
+            let sessions = try ReportBuilder(store: store).sessions(window, charger: facts.chargerID)
+            let session = sessions.first { $0.transactionID == transactionID }
             guard let session else { throw ReportError.noTransaction(transactionID) }
             try OutputTarget.write(CurveChart().svg(session: session, points: points), to: output)
         case .csv, .json:
