@@ -6,7 +6,12 @@ struct WindowOptions: ParsableArguments {
     @Option(help: ArgumentHelp("A calendar month in UTC, YYYY-MM.", valueName: "YYYY-MM"))
     var month: String?
 
-    @Option(help: ArgumentHelp("Start of the window (inclusive): RFC 3339, YYYY-MM-DD (UTC midnight), now, or -7d/-12h/-30m.", valueName: "time"))
+    @Option(
+        help: ArgumentHelp(
+            "Start of the window (inclusive): RFC 3339, YYYY-MM-DD (UTC midnight), now, or relative: --since=-7d, -12h, -30m.",
+            valueName: "time"
+        )
+    )
     var since: String?
 
     @Option(help: ArgumentHelp("End of the window (exclusive), same forms as --since.", valueName: "time"))
