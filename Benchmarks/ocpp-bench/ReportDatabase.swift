@@ -45,11 +45,12 @@ enum ReportDatabase {
                         SELECT n + 1, printf('BENCH%04d', n % ?1), 1 + (n / ?1) % 2, printf('TAG%05d', n % 997),
                             ? + (n / (2 * ?1)) * ? + (n % ?1) * 1000, 1000000 + (n / (2 * ?1)) * 20000,
                             ? + (n / (2 * ?1)) * ? + (n % ?1) * 1000 + ? * 60000 + 30000, 1000000 + (n / (2 * ?1)) * 20000 + 123 * ?,
-                            'EVDisconnected', 0, 0
+                            'EVDisconnected', ? + (n / (2 * ?1)) * ? + (n % ?1) * 1000 + 200,
+                            ? + (n / (2 * ?1)) * ? + (n % ?1) * 1000 + ? * 60000 + 30200
                         FROM s
                         """
                         .replacingOccurrences(of: "?1", with: String(chargers)),
-                    arguments: [sessions, since, slot, since, slot, samplesPerSession, samplesPerSession]
+                    arguments: [sessions, since, slot, since, slot, samplesPerSession, samplesPerSession, since, slot, since, slot, samplesPerSession]
                 )
                 let values = measurands.map { "('\($0.0)', '\($0.1)', '\($0.2)')" }.joined(separator: ", ")
                 let value = "CASE x.column1 " + measurands.map { "WHEN '\($0.0)' THEN \($0.3)" }.joined(separator: " ") + " END"

@@ -19,6 +19,9 @@ import Testing
         #expect(json.arrayValue?[0]["d"]?["GroundFailure"] == 2)
         #expect(json.arrayValue?[1]["a"] == .null)
         #expect(ReportTable.format(-0.0001, places: 2) == "0.00")
+        #expect(ReportTable.format(0.0005, places: 3) == "0.001" && ReportTable.format(-1.25, places: 1) == "-1.3")
+        #expect(ReportTable.format(23221.4, places: 0) == "23221" && ReportTable.format(7, places: 2) == "7.00")
+        #expect(ReportTable.format(0.05, places: 2) == "0.05" && ReportTable.format(12.345678, places: 3) == "12.346")
     }
 
     @Test func monthsAndTimes() {

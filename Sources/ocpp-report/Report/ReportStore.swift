@@ -63,7 +63,7 @@ struct ReportStore: Sendable {
                 if let i = index[id] { facts[i].register = stats }
             }
             if detail {
-                try powerAndSoC(db, filter: filter) { id, power, socStart, socEnd in
+                try powerAndSoC(db, ids: facts.map(\.id)) { id, power, socStart, socEnd in
                     guard let i = index[id] else { return }
                     facts[i].measuredMaxPowerW = power
                     facts[i].socStart = socStart
@@ -162,44 +162,59 @@ struct ReportStore: Sendable {
         if let current { body(current, stats) }
     }
 
-    private func powerAndSoC(
-        _ db: Database,
-        filter: (sql: String, arguments: StatementArguments),
-        _ body: (Int64, Double?, Double?, Double?) -> Void
-    ) throws {
+    /// Max power and first/last SoC per transaction: GROUP BY in the covering index's own order (measurand, phase,
+    /// transaction, time), so SQLite aggregates without sorting. Transactions outside `ids` in the id range are dropped.
+    private func powerAndSoC(_ db: Database, ids: [Int64], _ body: (Int64, Double?, Double?, Double?) -> Void) throws {
+        guard let low = ids.min(), let high = ids.max() else { return }
+        let wanted = Set(ids)
         var power: [Int64: Double] = [:]
-        let powerRows = try Row.fetchCursor(
+        let totals = try Row.fetchCursor(
             db,
             sql: """
-                WITH tx AS (SELECT id FROM transactions WHERE \(filter.sql))
-                SELECT t, coalesce(max(CASE WHEN total THEN p END), max(CASE WHEN NOT total THEN p END)) FROM (
-                    SELECT mv.transaction_id AS t, mv.phase = '' AS total, sum(mv.value) AS p
-                    FROM tx CROSS JOIN meter_values AS mv
-                    WHERE mv.measurand = 'Power.Active.Import' AND mv.transaction_id = tx.id AND mv.transaction_id IS NOT NULL
-                        AND mv.phase IN ('', 'L1', 'L2', 'L3', 'L1-N', 'L2-N', 'L3-N') AND mv.value IS NOT NULL
-                    GROUP BY mv.transaction_id, mv.at_ms, mv.phase = ''
+                SELECT transaction_id, max(value) FROM meter_values
+                WHERE measurand = 'Power.Active.Import' AND phase = '' AND transaction_id BETWEEN ? AND ?
+                    AND transaction_id IS NOT NULL AND value IS NOT NULL
+                GROUP BY transaction_id
+                """,
+            arguments: [low, high]
+        )
+        while let row = try totals.next() {
+            let id: Int64 = row[0]
+            if wanted.contains(id), let p = row[1] as Double? { power[id] = p }
+        }
+        // Chargers that send power per phase only: the largest sum over the phases at one instant.
+        let phases = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT t, max(p) FROM (
+                    SELECT transaction_id AS t, sum(value) AS p FROM meter_values
+                    WHERE measurand = 'Power.Active.Import' AND phase IN ('L1', 'L2', 'L3', 'L1-N', 'L2-N', 'L3-N')
+                        AND transaction_id BETWEEN ? AND ? AND transaction_id IS NOT NULL AND value IS NOT NULL
+                    GROUP BY transaction_id, at_ms
                 ) GROUP BY t
                 """,
-            arguments: filter.arguments
+            arguments: [low, high]
         )
-        while let row = try powerRows.next() {
-            if let p = row[1] as Double? { power[row[0]] = p }
+        while let row = try phases.next() {
+            let id: Int64 = row[0]
+            if wanted.contains(id), power[id] == nil, let p = row[1] as Double? { power[id] = p }
         }
         var soc: [Int64: (Double?, Double?)] = [:]
         for (aggregate, first) in [("min", true), ("max", false)] {
+            // One min()/max() per query: SQLite takes the bare column `value` from that row.
             let rows = try Row.fetchCursor(
                 db,
                 sql: """
-                    WITH tx AS (SELECT id FROM transactions WHERE \(filter.sql))
-                    SELECT mv.transaction_id, \(aggregate)(mv.at_ms), mv.value
-                    FROM tx CROSS JOIN meter_values AS mv
-                    WHERE mv.measurand = 'SoC' AND mv.phase = '' AND mv.transaction_id = tx.id AND mv.transaction_id IS NOT NULL AND mv.value IS NOT NULL
-                    GROUP BY mv.transaction_id
+                    SELECT transaction_id, \(aggregate)(at_ms), value FROM meter_values
+                    WHERE measurand = 'SoC' AND phase = '' AND transaction_id BETWEEN ? AND ? AND transaction_id IS NOT NULL
+                        AND value IS NOT NULL
+                    GROUP BY transaction_id
                     """,
-                arguments: filter.arguments
+                arguments: [low, high]
             )
             while let row = try rows.next() {
                 let id: Int64 = row[0]
+                guard wanted.contains(id) else { continue }
                 var entry = soc[id] ?? (nil, nil)
                 if first { entry.0 = row[2] } else { entry.1 = row[2] }
                 soc[id] = entry
