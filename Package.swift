@@ -57,7 +57,10 @@ let package = Package(
         // Prints hot-path figures for BENCHMARKS.md; run it in release mode (scripts/bench.sh).
         .executableTarget(
             name: "ocpp-bench",
-            dependencies: ["Shared", p("HummingbirdWSClient", "hummingbird-websocket"), p("HTTPTypes", "swift-http-types"), p("Logging", "swift-log")],
+            dependencies: [
+                "Shared", p("HummingbirdWSClient", "hummingbird-websocket"), p("HTTPTypes", "swift-http-types"), p("Logging", "swift-log"),
+                p("GRDB", "GRDB.swift"),
+            ],
             path: "Benchmarks/ocpp-bench",
             swiftSettings: strict
         ),
@@ -66,7 +69,7 @@ let package = Package(
         .testTarget(
             name: "ocpp-serveTests",
             dependencies: [
-                "ocpp-serve", "ocpp-ctl", "ocpp-sim", "Shared", p("GRDB", "GRDB.swift"), p("HummingbirdWSClient", "hummingbird-websocket"),
+                "ocpp-serve", "ocpp-ctl", "ocpp-sim", "ocpp-report", "Shared", p("GRDB", "GRDB.swift"), p("HummingbirdWSClient", "hummingbird-websocket"),
                 p("HTTPTypes", "swift-http-types"), p("Logging", "swift-log"), p("AsyncHTTPClient", "async-http-client"),
             ],
             swiftSettings: strict

@@ -17,13 +17,27 @@ if arguments.contains("--help") {
         usage: ocpp-bench [--rounds N] [--iterations N]
                ocpp-bench --replay TRACE.jsonl...
                ocpp-bench --fleet URL [--chargers N] [--prefix ID] [--samples N] [--sample-interval MS] [--idle S] [--server-pid PID]
+               ocpp-bench --report-db PATH [--meter-values N] [--month YYYY-MM]
         Without a mode: nanoseconds per operation on the OCPP frame hot path (build with -c release).
         --replay: read charger traces through the protocol module, printing each frame's verdict and repairs.
         --fleet: scripted chargers against a central system (boot, status, one session, then idle); prints
         messages, errors, round-trip percentiles and, with --server-pid, the server's RSS and CPU per message.
+        --report-db: a store database with a month of sessions and N meter values (default 10 000 000, month
+        2026-11) for timing ocpp-report (scripts/bench-report.sh).
         """
     )
     exit(0)
+}
+
+if let i = arguments.firstIndex(of: "--report-db"), arguments.index(after: i) < arguments.endIndex {
+    let month = arguments.firstIndex(of: "--month").flatMap { j in arguments.index(after: j) < arguments.endIndex ? arguments[arguments.index(after: j)] : nil }
+    do {
+        try ReportDatabase.generate(path: arguments[arguments.index(after: i)], meterValues: option("--meter-values", default: 10_000_000), month: month ?? "2026-11")
+        exit(0)
+    } catch {
+        FileHandle.standardError.write(Data("ocpp-bench: \(error)\n".utf8))
+        exit(1)
+    }
 }
 
 if let i = arguments.firstIndex(of: "--fleet"), arguments.index(after: i) < arguments.endIndex {

@@ -109,6 +109,17 @@ public enum StoreSchema {
                     """
             )
         }
+        // ocpp-report (issue 7): per-transaction aggregates by measurand read one covering index range per session
+        // (summary over a month of meter values stays in SQLite); connection events per charger for availability.
+        migrator.registerMigration("v3-report-indexes") { db in
+            try db.execute(
+                sql: """
+                    CREATE INDEX meter_values_report
+                        ON meter_values(measurand, phase, transaction_id, at_ms, value, location) WHERE transaction_id IS NOT NULL;
+                    CREATE INDEX events_by_kind ON events(kind, charger_id, at_ms);
+                    """
+            )
+        }
         return migrator
     }
 }

@@ -1,0 +1,52 @@
+/// What the database says about one transaction, before any judgement: the transactions row and aggregates of its
+/// meter values (computed in SQLite).
+struct TransactionFacts: Sendable, Hashable {
+    var id: Int64
+    var chargerID: String
+    var connectorID: Int?
+    var idTag: String?
+    /// Charger time, ms since 1970.
+    var startMs: Int64
+    var meterStart: Int64?
+    var stopMs: Int64?
+    var meterStop: Int64?
+    var stopReason: String?
+    /// Set by ocpp-serve when the charger booted or started another session on the connector without stopping this one.
+    var storedStale: Bool
+    /// Server time the StartTransaction arrived.
+    var receivedMs: Int64
+    var register: RegisterStats?
+    /// Largest Power.Active.Import sample (W); the sum of the phases when no total is sent.
+    var measuredMaxPowerW: Double?
+    var socStart: Double?
+    var socEnd: Double?
+    /// The connector reported it was free (Available, Preparing, Finishing, Reserved, Unavailable) after this open
+    /// transaction's last meter value.
+    var connectorFreedLater = false
+}
+
+/// Aggregates of a transaction's Energy.Active.Import.Register samples (total, not per phase), in time order, as
+/// stored (Wh, before any unit correction).
+struct RegisterStats: Sendable, Hashable {
+    var count: Int
+    var firstAtMs: Int64
+    var lastAtMs: Int64
+    var first: Double
+    /// Sum of the rises between consecutive samples.
+    var rise: Double
+    /// Number of times the register fell between consecutive samples.
+    var drops: Int
+    /// Sum of the values right after each fall (energy counted from zero after a reset).
+    var afterDrops: Double
+    /// Sum of the falls.
+    var dropDepth: Double
+    /// Largest, sum and count of the intervals between consecutive samples (ms).
+    var maxIntervalMs: Int64
+    var sumIntervalMs: Int64
+    var intervals: Int
+    /// Largest power implied by a rise between consecutive samples (W, before unit correction).
+    var maxDerivedPowerW: Double?
+
+    /// The last sample's value.
+    var last: Double { first + rise - dropDepth }
+}
