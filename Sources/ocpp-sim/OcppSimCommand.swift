@@ -54,7 +54,7 @@ struct OcppSimCommand: AsyncParsableCommand {
     @Option(help: "Id tag drivers present, repeatable to alternate.")
     var idTag: [String] = []
 
-    @Option(help: "Load mode: aggregate charger-initiated messages per second across the fleet (implies --scenario load).")
+    @Option(help: "Load mode: aggregate charger-initiated messages per second across the fleet (implies --scenario load); round trips count once every charger has booted.")
     var rate: Double?
 
     @Option(help: "Simulated seconds per real second, for every timer and every timestamp sent.")
@@ -162,7 +162,7 @@ struct OcppSimCommand: AsyncParsableCommand {
         var quirks = noQuirks ? Set<QuirkMode>() : Set(chargerTemplate.quirks)
         quirks.formUnion(quirk.compactMap(QuirkMode.init(rawValue:)))
         let origin = start.flatMap { Timestamp(parsing: $0)?.date } ?? Date()
-        let stats = FleetStats(chargers: chargers)
+        let stats = FleetStats(chargers: chargers, steadyStateOnly: plan.rate != nil)
         let context = FleetContext(
             baseURL: url ?? ProcessInfo.processInfo.environment["OCPP_SIM_URL"] ?? "", template: chargerTemplate, scenario: plan,
             clock: SimClock(origin: origin, speed: speed), seed: seed, quirks: quirks,

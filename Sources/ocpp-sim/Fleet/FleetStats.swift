@@ -45,10 +45,14 @@ final class FleetStats: Sendable {
 
     let state = Mutex(State())
     let chargers: Int
+    /// Load mode: round trips count only once every charger has booted, so the boot burst does not blur the
+    /// figures at the offered rate.
+    let steadyStateOnly: Bool
     private let started = ContinuousClock.now
 
-    init(chargers: Int) {
+    init(chargers: Int, steadyStateOnly: Bool = false) {
         self.chargers = chargers
+        self.steadyStateOnly = steadyStateOnly
     }
 
     func update(_ body: (inout State) -> Void) {
@@ -60,7 +64,7 @@ final class FleetStats: Sendable {
         let micros = elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000
         state.withLock {
             $0.answered += 1
-            $0.latenciesMicros.append(Int32(clamping: micros))
+            if !steadyStateOnly || $0.allBootedAfter != nil { $0.latenciesMicros.append(Int32(clamping: micros)) }
             if error { $0.callErrors += 1 }
             if invalid { $0.invalidAnswers += 1 }
         }
