@@ -44,24 +44,14 @@ struct SessionsCommand: ParsableCommand {
     @OptionGroup(visibility: .hidden) var database: DatabaseOptions
     @OptionGroup var window: WindowOptions
 
-    @Option(help: "csv or json.")
-    var format: ReportFormat = .csv
-
-    @Option(help: ArgumentHelp("Write to this file instead of stdout (replaced whole).", valueName: "file"))
-    var output: String?
-
-    @Option(help: ArgumentHelp("Flag clock skew above this many seconds.", valueName: "seconds"))
-    var maxClockSkew: Double = 300
+    @OptionGroup var table: TableOptions
 
     func validate() throws {
-        if format == .svg { throw ValidationError("--format svg is for curve; sessions takes csv or json") }
-        if maxClockSkew <= 0 { throw ValidationError("--max-clock-skew must be positive") }
+        try table.validate(command: "sessions")
     }
 
     func run() throws {
-        let builder = ReportBuilder(store: try ReportStore.open(path: database.path), analysis: SessionAnalysis(maxClockSkewSeconds: maxClockSkew))
-        let rows = try builder.sessions(try window.window(required: false), charger: window.charger)
-        let table = ReportTable(sessions: rows)
-        try OutputTarget.write(format == .json ? table.json : table.csv, to: output)
+        let rows = try table.builder(database).sessions(try window.window(required: false), charger: window.charger)
+        try table.write(ReportTable(sessions: rows))
     }
 }

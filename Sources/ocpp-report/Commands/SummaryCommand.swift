@@ -28,24 +28,14 @@ struct SummaryCommand: ParsableCommand {
     @OptionGroup(visibility: .hidden) var database: DatabaseOptions
     @OptionGroup var window: WindowOptions
 
-    @Option(help: "csv or json.")
-    var format: ReportFormat = .csv
-
-    @Option(help: ArgumentHelp("Write to this file instead of stdout (replaced whole).", valueName: "file"))
-    var output: String?
-
-    @Option(help: ArgumentHelp("Flag clock skew above this many seconds.", valueName: "seconds"))
-    var maxClockSkew: Double = 300
+    @OptionGroup var table: TableOptions
 
     func validate() throws {
-        if format == .svg { throw ValidationError("--format svg is for curve; summary takes csv or json") }
-        if maxClockSkew <= 0 { throw ValidationError("--max-clock-skew must be positive") }
+        try table.validate(command: "summary")
     }
 
     func run() throws {
-        let builder = ReportBuilder(store: try ReportStore.open(path: database.path), analysis: SessionAnalysis(maxClockSkewSeconds: maxClockSkew))
-        let rows = try builder.summary(try window.window(required: true), charger: window.charger)
-        let table = ReportTable(summary: rows)
-        try OutputTarget.write(format == .json ? table.json : table.csv, to: output)
+        let rows = try table.builder(database).summary(try window.window(required: true), charger: window.charger)
+        try table.write(ReportTable(summary: rows))
     }
 }
