@@ -81,36 +81,8 @@ extension RegisterStats {
     /// The same aggregates `ReportStore` computes in SQL, from samples in Swift (`curve`, tests).
     init?(series: [(Int64, Double)]) {
         let sorted = series.sorted { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
-        guard let first = sorted.first, let last = sorted.last else { return nil }
-        self.init(
-            count: sorted.count,
-            firstAtMs: first.0,
-            lastAtMs: last.0,
-            first: first.1,
-            rise: 0,
-            drops: 0,
-            afterDrops: 0,
-            dropDepth: 0,
-            maxIntervalMs: 0,
-            sumIntervalMs: 0,
-            intervals: 0,
-            maxDerivedPowerW: nil
-        )
-        var maxInterval: Int64?
-        for (a, b) in zip(sorted, sorted.dropFirst()) {
-            let dt = b.0 - a.0
-            let dv = b.1 - a.1
-            if dv > 0 { rise += dv }
-            if dv < 0 {
-                drops += 1
-                afterDrops += b.1
-                dropDepth += -dv
-            }
-            maxInterval = max(maxInterval ?? dt, dt)
-            sumIntervalMs += dt
-            intervals += 1
-            if dt > 0 && dv >= 0 { maxDerivedPowerW = max(maxDerivedPowerW ?? 0, dv * 3_600_000 / Double(dt)) }
-        }
-        maxIntervalMs = maxInterval ?? 0
+        guard let first = sorted.first else { return nil }
+        self.init(atMs: first.0, value: first.1)
+        for (a, b) in zip(sorted, sorted.dropFirst()) { add(atMs: b.0, value: b.1, previous: a.1) }
     }
 }

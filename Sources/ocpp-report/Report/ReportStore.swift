@@ -103,20 +103,7 @@ struct ReportStore: Sendable {
         )
         let rows = try Row.fetchCursor(statement, arguments: [low, high])
         var current: Int64?
-        var stats = RegisterStats(
-            count: 0,
-            firstAtMs: 0,
-            lastAtMs: 0,
-            first: 0,
-            rise: 0,
-            drops: 0,
-            afterDrops: 0,
-            dropDepth: 0,
-            maxIntervalMs: 0,
-            sumIntervalMs: 0,
-            intervals: 0,
-            maxDerivedPowerW: nil
-        )
+        var stats = RegisterStats(atMs: 0, value: 0)
         var previous = 0.0
         while let row = try rows.next() {
             let id: Int64 = row[0]
@@ -126,37 +113,10 @@ struct ReportStore: Sendable {
             if id != current {
                 if let current { body(current, stats) }
                 current = id
-                stats = RegisterStats(
-                    count: 1,
-                    firstAtMs: at,
-                    lastAtMs: at,
-                    first: value,
-                    rise: 0,
-                    drops: 0,
-                    afterDrops: 0,
-                    dropDepth: 0,
-                    maxIntervalMs: 0,
-                    sumIntervalMs: 0,
-                    intervals: 0,
-                    maxDerivedPowerW: nil
-                )
-                previous = value
-                continue
+                stats = RegisterStats(atMs: at, value: value)
+            } else {
+                stats.add(atMs: at, value: value, previous: previous)
             }
-            let dt = at - stats.lastAtMs
-            let dv = value - previous
-            if dv > 0 { stats.rise += dv }
-            if dv < 0 {
-                stats.drops += 1
-                stats.afterDrops += value
-                stats.dropDepth -= dv
-            }
-            if dt > 0 && dv >= 0 { stats.maxDerivedPowerW = max(stats.maxDerivedPowerW ?? 0, dv * 3_600_000 / Double(dt)) }
-            stats.maxIntervalMs = stats.intervals == 0 ? dt : max(stats.maxIntervalMs, dt)
-            stats.sumIntervalMs += dt
-            stats.intervals += 1
-            stats.count += 1
-            stats.lastAtMs = at
             previous = value
         }
         if let current { body(current, stats) }

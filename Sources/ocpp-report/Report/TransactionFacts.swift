@@ -50,3 +50,32 @@ struct RegisterStats: Sendable, Hashable {
     /// The last sample's value.
     var last: Double { first + rise - dropDepth }
 }
+
+extension RegisterStats {
+    /// The aggregates of a transaction's first sample.
+    init(atMs: Int64, value: Double) {
+        self.init(
+            count: 1, firstAtMs: atMs, lastAtMs: atMs, first: value, rise: 0, drops: 0, afterDrops: 0, dropDepth: 0, maxIntervalMs: 0,
+            sumIntervalMs: 0, intervals: 0, maxDerivedPowerW: nil
+        )
+    }
+
+    /// Folds in the next sample (time order); `previous` is the value of the sample before it. One fold serves the
+    /// streaming SQL pass (`ReportStore`) and the in-memory one (`curve`, tests), so they cannot drift apart.
+    mutating func add(atMs: Int64, value: Double, previous: Double) {
+        let dt = atMs - lastAtMs
+        let dv = value - previous
+        if dv > 0 { rise += dv }
+        if dv < 0 {
+            drops += 1
+            afterDrops += value
+            dropDepth -= dv
+        }
+        if dt > 0 && dv >= 0 { maxDerivedPowerW = max(maxDerivedPowerW ?? 0, dv * 3_600_000 / Double(dt)) }
+        maxIntervalMs = intervals == 0 ? dt : max(maxIntervalMs, dt)
+        sumIntervalMs += dt
+        intervals += 1
+        count += 1
+        lastAtMs = atMs
+    }
+}
