@@ -34,6 +34,30 @@ import Testing
         #expect(MeterUnits.parseDecimal("abc") == nil)
     }
 
+    /// The scanner every stored sample goes through agrees with Foundation's parser on what both read, and leaves the
+    /// rest (exponents, leading zeros, two separators) to it.
+    @Test(arguments: ["0", "-0", "7.5", " 7,5 ", "+3", "-12.250", "230.1", "0.001", "123456789012345678", "1e3", "01", "1,000.5", "5.", ".5", "-", "", "abc", "1 2"])
+    func scansLikeTheFullParser(text: String) {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let normalized = trimmed.contains(".") ? trimmed : trimmed.replacingOccurrences(of: ",", with: ".")
+        let reference = JSONNumber(text: normalized.hasPrefix("+") ? String(normalized.dropFirst()) : normalized)?.decimal
+        #expect(MeterUnits.parseDecimal(text) == reference)
+        if let scanned = DecimalText(scanning: text) {
+            #expect(scanned.decimal == reference)
+            #expect(scanned.double == NSDecimalNumber(decimal: scanned.decimal).doubleValue)
+        }
+    }
+
+    @Test func baseValuesAreExactForPowerOfTenUnits() throws {
+        let register = try #require(MeterUnits.baseValue(of: "12.345", unit: "kWh"))
+        #expect(register.double == 12345 && register.decimal == 12345 && register.unit == "Wh")
+        let current = try #require(MeterUnits.baseValue(of: "1500", unit: "mA"))
+        #expect(current.double == 1.5 && current.unit == "A")
+        let kelvin = try #require(MeterUnits.baseValue(of: "300", unit: "K"))
+        #expect(abs(kelvin.double - 26.85) < 1e-9 && kelvin.unit == "Celsius")
+        #expect(MeterUnits.baseValue(of: "1", unit: "furlongs") == nil)
+    }
+
     /// The three-phase trace: kWh register, kW power, a frequency with no unit (Hertz, not the Wh default).
     @Test func normalizesWithSpecDefaults() {
         let energy = NormalizedSample(value: "6089", unit: "kWh", measurand: "Energy.Active.Import.Register", phase: nil, location: nil, context: nil, format: nil)

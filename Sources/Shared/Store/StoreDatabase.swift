@@ -2,6 +2,9 @@ import GRDB
 
 /// Opens the SQLite store: WAL (readers never block the writer), migrations applied, foreign keys on.
 public enum StoreDatabase {
+    /// The writer connection's page cache.
+    public static let writerCacheKiB = 65_536
+
     /// Opens (creating and migrating) the database at `path` for writing.
     /// `fullSync`: fsync at every commit, so a committed write survives power loss; otherwise WAL + NORMAL, which
     /// survives a process crash. Set after opening, because GRDB sets NORMAL while enabling WAL (conventions P10).
@@ -12,6 +15,9 @@ public enum StoreDatabase {
         try StoreSchema.migrator.migrate(pool)
         try pool.writeWithoutTransaction { db in
             try db.execute(sql: fullSync ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL")
+            // The writer inserts into several indexes at spots spread by charger and transaction; with SQLite's
+            // default 2 MiB cache those pages are read back from the WAL on nearly every insert (issue 8).
+            try db.execute(sql: "PRAGMA cache_size = -\(writerCacheKiB)")
         }
         return pool
     }

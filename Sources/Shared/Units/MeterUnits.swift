@@ -51,7 +51,7 @@ public enum MeterUnits {
     public static func toBase(_ value: Decimal, unit: String) -> (value: Decimal, unit: String)? {
         guard let conversion = conversions[unit] else { return nil }
         switch conversion.kind {
-        case .scale(let factor): return (value * factor, conversion.base)
+        case .powerOfTen(let power): return (power == 0 ? value : Decimal(sign: value.sign, exponent: value.exponent + power, significand: value.significand), conversion.base)
         case .kelvin: return (value - kelvinOffset, conversion.base)
         case .fahrenheit: return (rounded((value - 32) * 5 / 9, places: 6), conversion.base)
         }
@@ -61,7 +61,7 @@ public enum MeterUnits {
     public static func fromBase(_ value: Decimal, unit: String) -> Decimal? {
         guard let conversion = conversions[unit] else { return nil }
         switch conversion.kind {
-        case .scale(let factor): return value / factor
+        case .powerOfTen(let power): return power == 0 ? value : Decimal(sign: value.sign, exponent: value.exponent - power, significand: value.significand)
         case .kelvin: return value + kelvinOffset
         case .fahrenheit: return rounded(value * 9 / 5 + 32, places: 6)
         }
@@ -69,6 +69,22 @@ public enum MeterUnits {
 
     /// Reads a sampled value's text as a decimal: surrounding spaces trimmed, a decimal comma accepted.
     public static func parseDecimal(_ text: String) -> Decimal? {
+        if let scanned = DecimalText(scanning: text) { return scanned.decimal }
+        return parseDecimalSlowly(text)
+    }
+
+    /// A sampled value's text in `unit`, converted to its base unit, as the exact decimal and the nearest double (what
+    /// the store keeps). The common case (a plain number, a power-of-ten unit) is scanned without Foundation's parser.
+    public static func baseValue(of text: String, unit: String) -> (decimal: Decimal, double: Double, unit: String)? {
+        if let scanned = DecimalText(scanning: text), let conversion = conversions[unit], case .powerOfTen(let power) = conversion.kind {
+            let shifted = scanned.shifted(by: power)
+            return (shifted.decimal, shifted.double, conversion.base)
+        }
+        guard let decimal = parseDecimal(text), let converted = toBase(decimal, unit: unit) else { return nil }
+        return (converted.value, NSDecimalNumber(decimal: converted.value).doubleValue, converted.unit)
+    }
+
+    private static func parseDecimalSlowly(_ text: String) -> Decimal? {
         var trimmed = text.trimmingCharacters(in: .whitespaces)
         if !trimmed.contains("."), trimmed.filter({ $0 == "," }).count == 1 {
             trimmed = trimmed.replacingOccurrences(of: ",", with: ".")
@@ -87,24 +103,25 @@ public enum MeterUnits {
     private static let kelvinOffset = Decimal(sign: .plus, exponent: -2, significand: 27315)
 
     private enum Kind {
-        case scale(Decimal)
+        /// value × 10^power
+        case powerOfTen(Int)
         case kelvin
         case fahrenheit
     }
 
     private static let conversions: [String: (base: String, kind: Kind)] = [
-        "Wh": ("Wh", .scale(1)), "kWh": ("Wh", .scale(1000)), "MWh": ("Wh", .scale(1_000_000)),
-        "varh": ("varh", .scale(1)), "kvarh": ("varh", .scale(1000)),
-        "W": ("W", .scale(1)), "kW": ("W", .scale(1000)), "MW": ("W", .scale(1_000_000)),
-        "var": ("var", .scale(1)), "kvar": ("var", .scale(1000)),
-        "VA": ("VA", .scale(1)), "kVA": ("VA", .scale(1000)),
-        "A": ("A", .scale(1)), "mA": ("A", .scale(Decimal(sign: .plus, exponent: -3, significand: 1))),
-        "V": ("V", .scale(1)), "kV": ("V", .scale(1000)),
-        "Celsius": ("Celsius", .scale(1)), "Celcius": ("Celsius", .scale(1)),
+        "Wh": ("Wh", .powerOfTen(0)), "kWh": ("Wh", .powerOfTen(3)), "MWh": ("Wh", .powerOfTen(6)),
+        "varh": ("varh", .powerOfTen(0)), "kvarh": ("varh", .powerOfTen(3)),
+        "W": ("W", .powerOfTen(0)), "kW": ("W", .powerOfTen(3)), "MW": ("W", .powerOfTen(6)),
+        "var": ("var", .powerOfTen(0)), "kvar": ("var", .powerOfTen(3)),
+        "VA": ("VA", .powerOfTen(0)), "kVA": ("VA", .powerOfTen(3)),
+        "A": ("A", .powerOfTen(0)), "mA": ("A", .powerOfTen(-3)),
+        "V": ("V", .powerOfTen(0)), "kV": ("V", .powerOfTen(3)),
+        "Celsius": ("Celsius", .powerOfTen(0)), "Celcius": ("Celsius", .powerOfTen(0)),
         "K": ("Celsius", .kelvin), "Fahrenheit": ("Celsius", .fahrenheit),
-        "Hertz": ("Hertz", .scale(1)), "Hz": ("Hertz", .scale(1)),
-        "Percent": ("Percent", .scale(1)),
-        "RPM": ("RPM", .scale(1)),
-        "": ("", .scale(1)),
+        "Hertz": ("Hertz", .powerOfTen(0)), "Hz": ("Hertz", .powerOfTen(0)),
+        "Percent": ("Percent", .powerOfTen(0)),
+        "RPM": ("RPM", .powerOfTen(0)),
+        "": ("", .powerOfTen(0)),
     ]
 }

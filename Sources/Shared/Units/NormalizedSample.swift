@@ -10,6 +10,8 @@ public struct NormalizedSample: Sendable, Hashable {
     public var format: String
     /// In `unit`; nil for `SignedData` and for text that is not a number.
     public var value: Decimal?
+    /// `value` as the nearest double (what the store keeps).
+    public var doubleValue: Double?
     /// The base unit (`Wh`, `W`, `A`, …).
     public var unit: String
     public var rawValue: String
@@ -52,15 +54,15 @@ public struct NormalizedSample: Sendable, Hashable {
         if self.format == "SignedData" {
             self.value = nil
             self.unit = MeterUnits.baseUnit(of: unit) ?? unit
+        } else if let converted = MeterUnits.baseValue(of: rawValue, unit: unit) {
+            self.value = converted.decimal
+            self.doubleValue = converted.double
+            self.unit = converted.unit
         } else if let decimal = MeterUnits.parseDecimal(rawValue) {
-            if let converted = MeterUnits.toBase(decimal, unit: unit) {
-                self.value = converted.value
-                self.unit = converted.unit
-            } else {
-                self.value = decimal
-                self.unit = unit
-                notes.append("unknown unit \(unit) stored unconverted")
-            }
+            self.value = decimal
+            self.doubleValue = NSDecimalNumber(decimal: decimal).doubleValue
+            self.unit = unit
+            notes.append("unknown unit \(unit) stored unconverted")
         } else {
             self.value = nil
             self.unit = MeterUnits.baseUnit(of: unit) ?? unit

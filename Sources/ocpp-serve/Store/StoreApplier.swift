@@ -297,7 +297,7 @@ enum StoreApplier {
                 )
                 try statement.execute(arguments: [
                     chargerID, connectorID, transactionID, atMs, sample.measurand, sample.phase ?? "", sample.location, sample.context,
-                    sample.format, sample.value.map { NSDecimalNumber(decimal: $0).doubleValue }, sample.unit, sample.rawValue, sample.rawUnit,
+                    sample.format, sample.doubleValue, sample.unit, sample.rawValue, sample.rawUnit,
                 ])
             }
         }
