@@ -433,6 +433,8 @@ extension SimulatedCharger {
 
     /// A fixed share of the fleet's aggregate message rate, in real time: StartTransaction, MeterValues with ten
     /// sampled values, a Heartbeat every tenth message, StatusNotification, StopTransaction, over and over.
+    /// Closed loop: the next message waits for the previous answer, so a rate above what the central system answers
+    /// measures its capacity instead of growing a queue here; a charger that fell behind sends at once.
     func loadLoop(rate: Double) async {
         let interval = Duration.milliseconds(max(1, Int64(Double(context.stats.chargers) / max(rate, 0.001) * 1000)))
         var next = ContinuousClock.now + interval * rng.uniform(0...1)
@@ -440,11 +442,23 @@ extension SimulatedCharger {
         let measurands = ["Energy.Active.Import.Register", "Power.Active.Import", "Current.Import.L1", "Current.Import.L2", "Current.Import.L3",
                           "Voltage.L1", "Voltage.L2", "Voltage.L3", "Frequency", "Temperature"]
         while !Task.isCancelled {
-            try? await Task.sleep(until: next, clock: .continuous)
-            next += interval
+            let now = ContinuousClock.now
+            if next > now {
+                try? await Task.sleep(until: next, clock: .continuous)
+                next += interval
+            } else {
+                next = now + interval
+            }
             guard online && booted else { continue }
             loadStep(k, measurands: measurands)
             k += 1
+            if !(outbox.isEmpty && priority.isEmpty && inflight == nil) {
+                await withTaskCancellationHandler {
+                    await withCheckedContinuation { drainedWaiters.append($0) }
+                } onCancel: {
+                    Task { await self.releaseDrainedWaiters() }
+                }
+            }
         }
     }
 

@@ -70,6 +70,8 @@ actor SimulatedCharger {
     var outbox: [OutgoingCall] = []
     var inflight: Inflight?
     var senderWake: CheckedContinuation<Void, Never>?
+    /// Load mode waits here until everything it queued was answered (one message in flight per charger).
+    var drainedWaiters: [CheckedContinuation<Void, Never>] = []
     var nextMessageNumber = 0
     /// Message ids are `<run>-<n>`: unique across runs and reboots, so a central system's answer cache never
     /// mistakes a new message for a repeat (the run part is not seeded: ids do not change behaviour).
@@ -129,6 +131,7 @@ actor SimulatedCharger {
         await withDiscardingTaskGroup { group in
             group.addTask { await self.connectionLoop() }
             group.addTask { await self.senderLoop() }
+            group.addTask { await self.callTimeoutLoop() }
             group.addTask { await self.heartbeatLoop() }
             group.addTask { await self.clockAlignedLoop() }
             if let rate = context.scenario.rate {
@@ -237,7 +240,13 @@ actor SimulatedCharger {
         for call in priority + outbox { call.waiter?.resume(returning: nil) }
         priority.removeAll()
         outbox.removeAll { $0.waiter != nil }
+        releaseDrainedWaiters()
         await disconnect()
+    }
+
+    func releaseDrainedWaiters() {
+        for waiter in drainedWaiters { waiter.resume() }
+        drainedWaiters.removeAll()
     }
 
     /// Closes the socket (a reboot, or the drop-connection fault); the connection loop reconnects.
@@ -339,6 +348,7 @@ actor SimulatedCharger {
             let (answer, sent, sentAt) = await transmit(call)
             await settle(sent, answer: answer, sentAt: sentAt)
             checkFinished()
+            if outbox.isEmpty && priority.isEmpty { releaseDrainedWaiters() }
         }
     }
 
@@ -368,26 +378,18 @@ actor SimulatedCharger {
         context.stats.update { $0.sent += 1 }
         logger.trace("sending", metadata: ["frame": .string(frame)])
         await write(frame)
-        // The answer races the timeout; whichever comes first cancels the other, so no timer outlives its CALL.
+        return (await waitForAnswer(messageID), call, sentAt)
+    }
+
+    /// Expires the CALL in flight once it waited `callTimeout`: one timer per charger rather than one per CALL
+    /// (a timer task per message was a tenth of the simulator's CPU in load mode). Expiry is late by at most a tick.
+    private func callTimeoutLoop() async {
         let timeout = context.callTimeout
-        let answer: Answer = await withTaskGroup(of: Answer?.self) { group in
-            group.addTask { await self.waitForAnswer(messageID) }
-            group.addTask {
-                try? await Task.sleep(for: timeout)
-                return nil
-            }
-            var result = Answer.timeout
-            while let next = await group.next() {
-                if let answer = next {
-                    result = answer
-                    group.cancelAll()
-                    break
-                }
-                timeoutInflight(messageID)
-            }
-            return result
+        let tick = min(max(timeout / 4, .milliseconds(20)), .seconds(1))
+        while !Task.isCancelled {
+            try? await Task.sleep(for: tick)
+            if let current = inflight, ContinuousClock.now - current.sentAt >= timeout { timeoutInflight(current.messageID) }
         }
-        return (answer, call, sentAt)
     }
 
     private func waitForAnswer(_ messageID: String) async -> Answer {
