@@ -31,7 +31,7 @@ let package = Package(
                 "Shared", p("ArgumentParser", "swift-argument-parser"), p("Hummingbird", "hummingbird"),
                 p("HummingbirdWebSocket", "hummingbird-websocket"), p("HTTPTypes", "swift-http-types"), p("NIOCore", "swift-nio"),
                 p("NIOWebSocket", "swift-nio"), p("Logging", "swift-log"), p("ServiceLifecycle", "swift-service-lifecycle"), p("UnixSignals", "swift-service-lifecycle"),
-                p("GRDB", "GRDB.swift"), p("Yams", "Yams"), p("Crypto", "swift-crypto"),
+                p("GRDB", "GRDB.swift"), p("GRDBSQLite", "GRDB.swift"), p("Yams", "Yams"), p("Crypto", "swift-crypto"),
             ],
             swiftSettings: strict
         ),

@@ -120,6 +120,25 @@ public enum StoreSchema {
                     """
             )
         }
+        // Issue 8: one unique index per stored sample instead of two. Every row is in exactly one of two partial
+        // indexes: in a transaction (which also serves the curve of a session, by time) or outside one (by charger
+        // and connector). They replace `meter_values_unique` (eight columns led by the charger id) and
+        // `meter_values_by_transaction`; both were written on every sample and cost the writer more than the rest.
+        migrator.registerMigration("v4-meter-value-indexes") { db in
+            try db.execute(
+                sql: """
+                    DELETE FROM meter_values WHERE transaction_id IS NOT NULL AND id NOT IN (
+                        SELECT min(id) FROM meter_values WHERE transaction_id IS NOT NULL
+                        GROUP BY transaction_id, at_ms, measurand, phase, location, context);
+                    DROP INDEX meter_values_unique;
+                    DROP INDEX meter_values_by_transaction;
+                    CREATE UNIQUE INDEX meter_values_in_transaction
+                        ON meter_values(transaction_id, at_ms, measurand, phase, location, context) WHERE transaction_id IS NOT NULL;
+                    CREATE UNIQUE INDEX meter_values_outside_transaction
+                        ON meter_values(charger_id, connector_id, at_ms, measurand, phase, location, context) WHERE transaction_id IS NULL;
+                    """
+            )
+        }
         return migrator
     }
 }

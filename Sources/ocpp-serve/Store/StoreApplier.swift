@@ -8,9 +8,19 @@ enum StoreApplier {
         switch operation {
         case .frame(let frame):
             let repairs = frame.repairs.isEmpty ? nil : JSONValue.array(frame.repairs.map(\.json)).serialized()
-            try db.cachedStatement(
+            let statement = try db.cachedStatement(
                 sql: "INSERT INTO frames(charger_id, direction, at_ms, message_type, action, message_id, text, repairs) VALUES (?,?,?,?,?,?,?,?)"
-            ).execute(arguments: [frame.chargerID, frame.direction.rawValue, frame.atMs, frame.messageType, frame.action, frame.messageID, frame.text, repairs])
+            )
+            try StatementRow.execute(statement, in: db) { row in
+                row.bind(frame.chargerID)
+                row.bind(frame.direction.rawValue)
+                row.bind(frame.atMs)
+                row.bind(frame.messageType)
+                row.bind(frame.action)
+                row.bind(frame.messageID)
+                row.bind(frame.text)
+                row.bind(repairs)
+            }
             return .done
 
         case .seen(let chargerID, let atMs, let online, let registration):
@@ -131,8 +141,13 @@ enum StoreApplier {
         case .event(let event):
             var detail = event.detail.objectValue ?? JSONObject()
             detail["event"] = nil
-            try db.cachedStatement(sql: "INSERT INTO events(at_ms, charger_id, kind, detail) VALUES (?,?,?,?)")
-                .execute(arguments: [event.atMs, event.chargerID, event.kind.rawValue, JSONValue.object(detail).serialized()])
+            let statement = try db.cachedStatement(sql: "INSERT INTO events(at_ms, charger_id, kind, detail) VALUES (?,?,?,?)")
+            try StatementRow.execute(statement, in: db) { row in
+                row.bind(event.atMs)
+                row.bind(event.chargerID)
+                row.bind(event.kind.rawValue)
+                row.bind(JSONValue.object(detail).serialized())
+            }
             return .done
 
         case .purgeFrames(let beforeMs):
@@ -295,10 +310,21 @@ enum StoreApplier {
                     context: sampled.context?.rawValue,
                     format: sampled.format?.rawValue
                 )
-                try statement.execute(arguments: [
-                    chargerID, connectorID, transactionID, atMs, sample.measurand, sample.phase ?? "", sample.location, sample.context,
-                    sample.format, sample.doubleValue, sample.unit, sample.rawValue, sample.rawUnit,
-                ])
+                try StatementRow.execute(statement, in: db) { row in
+                    row.bind(chargerID)
+                    row.bind(connectorID)
+                    row.bind(transactionID)
+                    row.bind(atMs)
+                    row.bind(sample.measurand)
+                    row.bind(sample.phase ?? "")
+                    row.bind(sample.location)
+                    row.bind(sample.context)
+                    row.bind(sample.format)
+                    row.bind(sample.doubleValue)
+                    row.bind(sample.unit)
+                    row.bind(sample.rawValue)
+                    row.bind(sample.rawUnit)
+                }
             }
         }
     }
