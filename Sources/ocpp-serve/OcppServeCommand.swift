@@ -78,6 +78,11 @@ struct OcppServeCommand: AsyncParsableCommand {
     @Option(help: "SQLite durability: full (fsync per commit) or normal (survives a crash, not a power loss). (default: full)")
     var sync: String?
 
+    @Option(
+        help: "Least milliseconds between the starts of two SQLite commits (group commit): fewer, larger commits cost less CPU; an acknowledgement waits at most this much longer. 0 commits as soon as the previous commit ends. (default: 2)"
+    )
+    var commitInterval: Int?
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical. (default: info)")
     var logLevel: String?
 
@@ -142,6 +147,10 @@ struct OcppServeCommand: AsyncParsableCommand {
         if let v = sync ?? file.sync {
             guard let mode = ServerConfiguration.SyncMode(rawValue: v) else { throw ValidationError("--sync expects full or normal (got \(v))") }
             c.sync = mode
+        }
+        if let v = commitInterval ?? file.commitInterval {
+            guard (0...1000).contains(v) else { throw ValidationError("--commit-interval expects 0 to 1000 milliseconds (got \(v))") }
+            c.commitInterval = .milliseconds(v)
         }
         if let v = logLevel ?? file.logLevel {
             guard Logger.Level(rawValue: v) != nil else { throw ValidationError("--log-level expects trace, debug, info, notice, warning, error or critical") }

@@ -87,15 +87,7 @@ import Testing
     @Test func theRegisterScanReadsTheReportIndexInOrder() throws {
         let queue = try Self.database()
         let rows = try queue.read { db in
-            try Row.fetchAll(
-                db,
-                sql: """
-                    EXPLAIN QUERY PLAN SELECT transaction_id, at_ms, value FROM meter_values
-                    WHERE measurand = 'Energy.Active.Import.Register' AND transaction_id BETWEEN 1 AND 2 AND phase = ''
-                        AND transaction_id IS NOT NULL AND value IS NOT NULL AND location NOT IN ('Inlet', 'EV')
-                    ORDER BY transaction_id, at_ms, value
-                    """
-            ).map { $0["detail"] as String? ?? "" }
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + ReportStore.registerScanSQL, arguments: [1, 2]).map { $0["detail"] as String? ?? "" }
         }
         #expect(rows.contains { $0.contains("COVERING INDEX meter_values_report") }, "\(rows)")
         #expect(!rows.contains { $0.contains("TEMP B-TREE") }, "\(rows)")

@@ -5,6 +5,9 @@ public enum StoreDatabase {
     /// The writer connection's page cache.
     public static let writerCacheKiB = 65_536
 
+    /// WAL pages between automatic checkpoints (SQLite's default: 1000).
+    public static let walCheckpointPages = 10_000
+
     /// Opens (creating and migrating) the database at `path` for writing.
     /// `fullSync`: fsync at every commit, so a committed write survives power loss; otherwise WAL + NORMAL, which
     /// survives a process crash. Set after opening, because GRDB sets NORMAL while enabling WAL (conventions P10).
@@ -18,6 +21,9 @@ public enum StoreDatabase {
             // The writer inserts into several indexes at spots spread by charger and transaction; with SQLite's
             // default 2 MiB cache those pages are read back from the WAL on nearly every insert (issue 8).
             try db.execute(sql: "PRAGMA cache_size = -\(writerCacheKiB)")
+            // Checkpoint every 40 MiB of WAL rather than every 4 MiB: the hot pages (the ends of the tables and
+            // indexes) are copied into the database once per checkpoint however often they were rewritten.
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = \(walCheckpointPages)")
         }
         return pool
     }

@@ -5,6 +5,13 @@ import GRDB
 /// Times are INTEGER milliseconds since 1970 UTC (`*_ms`): cheap to index and to aggregate by month. Sampled values
 /// are stored in base units (`MeterUnits`) with the received text and unit beside them. Migrations are append-only.
 public enum StoreSchema {
+    /// The WHERE term of the partial index `meter_values_report`. A query uses that index only when its own WHERE
+    /// repeats this term word for word (SQLite's rule for partial indexes), so report queries interpolate it.
+    /// Migration v4 reads it: changing it needs a new migration that recreates the index. Comparisons joined by OR,
+    /// not `IN (...)`: SQLite evaluates this for every inserted sample, and an IN list builds a temporary table each time.
+    public static let reportMeasurands =
+        "(measurand = 'Energy.Active.Import.Register' OR measurand = 'Power.Active.Import' OR measurand = 'SoC')"
+
     public static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
@@ -120,10 +127,14 @@ public enum StoreSchema {
                     """
             )
         }
-        // Issue 8: one unique index per stored sample instead of two. Every row is in exactly one of two partial
-        // indexes: in a transaction (which also serves the curve of a session, by time) or outside one (by charger
-        // and connector). They replace `meter_values_unique` (eight columns led by the charger id) and
-        // `meter_values_by_transaction`; both were written on every sample and cost the writer more than the rest.
+        // Issue 8: what each stored sample costs the writer. Every index below is written per sampled value, a dozen
+        // per MeterValues, and index inserts were most of the writer's time. So:
+        // - one unique index per sample instead of two: every row is in exactly one of two partial indexes, in a
+        //   transaction (which also serves a session's curve, by time) or outside one (by charger and connector).
+        //   They replace `meter_values_unique` (eight columns led by the charger id) and `meter_values_by_transaction`;
+        // - the report's covering index holds only the measurands ocpp-report aggregates (`reportMeasurands`), so
+        //   voltages, currents, frequency and temperature skip it; queries repeat that term to use it;
+        // - no index by time alone (ocpp-report's latest-data check reads the newest rows by id).
         migrator.registerMigration("v4-meter-value-indexes") { db in
             try db.execute(
                 sql: """
@@ -132,10 +143,15 @@ public enum StoreSchema {
                         GROUP BY transaction_id, at_ms, measurand, phase, location, context);
                     DROP INDEX meter_values_unique;
                     DROP INDEX meter_values_by_transaction;
+                    DROP INDEX meter_values_by_time;
+                    DROP INDEX meter_values_report;
                     CREATE UNIQUE INDEX meter_values_in_transaction
                         ON meter_values(transaction_id, at_ms, measurand, phase, location, context) WHERE transaction_id IS NOT NULL;
                     CREATE UNIQUE INDEX meter_values_outside_transaction
                         ON meter_values(charger_id, connector_id, at_ms, measurand, phase, location, context) WHERE transaction_id IS NULL;
+                    CREATE INDEX meter_values_report
+                        ON meter_values(measurand, phase, transaction_id, at_ms, value, location)
+                        WHERE transaction_id IS NOT NULL AND \(reportMeasurands);
                     """
             )
         }

@@ -18,6 +18,7 @@ struct ConfigFile: Decodable, Equatable {
     var maxMessage: Int?
     var dataTransferVendors: [String]?
     var sync: String?
+    var commitInterval: Int?
     var logLevel: String?
     var socket: String?
     var http: String?
@@ -35,6 +36,7 @@ struct ConfigFile: Decodable, Equatable {
         case maxMessage = "max-message"
         case dataTransferVendors = "data-transfer-vendors"
         case logLevel = "log-level"
+        case commitInterval = "commit-interval"
     }
 
     struct Problem: Error, CustomStringConvertible {

@@ -44,6 +44,8 @@ struct ServerConfiguration: Sendable, Equatable {
     var dataTransferVendors: Set<String> = []
     var sync = SyncMode.full
     var maxBatch = 512
+    /// Least time between the starts of two commits (`StoreWriter`).
+    var commitInterval = Duration.milliseconds(2)
     var logLevel = "info"
     /// The control socket for ocpp-ctl; nil when disabled (`--socket none`).
     var socketPath: String? = ControlAPI.defaultSocketPath()

@@ -25,7 +25,8 @@ struct ServerAssembly {
         } catch {
             throw ServerStartError("cannot open database \(configuration.databasePath): \(error)")
         }
-        writer = StoreWriter(database: database, logger: logger, maxBatch: configuration.maxBatch)
+        writer = StoreWriter(database: database, logger: logger, maxBatch: configuration.maxBatch,
+            commitSpacing: configuration.commitInterval)
         events = EventBus(writer: writer, logger: logger)
     }
 

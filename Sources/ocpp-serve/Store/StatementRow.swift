@@ -13,7 +13,6 @@ struct StatementRow: ~Copyable {
     static func execute(_ statement: Statement, in db: Database, _ bind: (inout StatementRow) -> Void) throws {
         var row = StatementRow(statement: statement.sqliteStatement)
         sqlite3_reset(row.statement)
-        sqlite3_clear_bindings(row.statement)
         bind(&row)
         while true {
             switch sqlite3_step(row.statement) {
@@ -34,9 +33,15 @@ struct StatementRow: ~Copyable {
     /// SQLite copies the bytes before the call returns.
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
+    /// Every parameter is bound on every execution (NULL included), so the previous row's values never linger and
+    /// the bindings need no clearing.
+    private func bindNull() {
+        sqlite3_bind_null(statement, index)
+    }
+
     mutating func bind(_ value: String?) {
         index += 1
-        guard let value else { return }
+        guard let value else { return bindNull() }
         var text = value
         text.withUTF8 { bytes in
             _ = bytes.withMemoryRebound(to: CChar.self) { chars in
@@ -47,7 +52,7 @@ struct StatementRow: ~Copyable {
 
     mutating func bind(_ value: Int64?) {
         index += 1
-        guard let value else { return }
+        guard let value else { return bindNull() }
         sqlite3_bind_int64(statement, index, value)
     }
 
@@ -57,7 +62,7 @@ struct StatementRow: ~Copyable {
 
     mutating func bind(_ value: Double?) {
         index += 1
-        guard let value else { return }
+        guard let value else { return bindNull() }
         sqlite3_bind_double(statement, index, value)
     }
 }
