@@ -16,33 +16,70 @@ struct CentralSystem: Sendable {
     static let replayedActions: Set<String> = ["StartTransaction", "StopTransaction", "MeterValues", "DataTransfer"]
 
     /// Handles one text message from `charger`; returns the text to send back, if any.
+    ///
+    /// Only the awaiting steps are async; reading, validating, recording and answering are synchronous functions.
+    /// Why: a task keeps the memory its deepest async frames ever needed for as long as it lives, and this runs in
+    /// every charger's connection task. As one async function with the dispatch switch inlined, its frames were
+    /// 12 KiB per connected charger (heaptrack, issue 8).
     func handle(_ text: String, from charger: ChargerContext, calls: ChargerCallQueue? = nil) async -> String? {
         let receivedMs = Timestamp.nowMilliseconds()
+        switch triage(text, from: charger, receivedMs: receivedMs) {
+        case .answered(let reply):
+            return reply
+        case .answerToCommand(let answer):
+            if await calls?.deliver(answer) != true {
+                logger.warning("answer to no outstanding command", metadata: ["charger": "\(charger.chargerID)", "id": "\(answer.messageID)"])
+            }
+            return nil
+        case .call(let call, let validated):
+            let outcome: Result<JSONValue, any Error>
+            do {
+                outcome = .success(try await dispatch(validated, from: charger, receivedMs: receivedMs))
+            } catch {
+                outcome = .failure(error)
+            }
+            return conclude(call, outcome, charger.chargerID, cacheIn: charger)
+        }
+    }
+
+    /// What `triage` made of a message.
+    enum Triage {
+        /// Answered (or ignored, nil) without touching the store.
+        case answered(String?)
+        /// A CALLRESULT or CALLERROR for a command of the control plane.
+        case answerToCommand(RPCFrame)
+        /// A valid CALL to process.
+        case call(RPCCall, ValidatedPayload)
+    }
+
+    /// Reads, records and validates a message; answers at once what needs no processing (malformed frames,
+    /// repeated transaction messages, invalid payloads).
+    private func triage(_ text: String, from charger: ChargerContext, receivedMs: Int64) -> Triage {
         let chargerID = charger.chargerID
         switch RPCFrameParser.parse(text, mode: configuration.validation) {
         case .ignore(let reason):
             record(.inbound, chargerID, receivedMs, text, type: nil, action: nil, id: nil, repairs: [])
             logger.debug("ignored message", metadata: ["charger": "\(chargerID)", "reason": "\(reason)"])
-            return nil
+            return .answered(nil)
         case .invalidResponse(let id, let reason):
             record(.inbound, chargerID, receivedMs, text, type: nil, action: nil, id: id, repairs: [])
             logger.warning("malformed answer", metadata: ["charger": "\(chargerID)", "reason": "\(reason)"])
-            return nil
+            return .answered(nil)
         case .reject(let error):
             record(.inbound, chargerID, receivedMs, text, type: MessageType.call.rawValue, action: nil, id: error.messageID, repairs: [])
             logger.warning("malformed frame", metadata: ["charger": "\(chargerID)", "error": "\(error.code.rawValue)", "reason": "\(error.description)"])
-            return reply(error.serialized(), chargerID, type: .callError, action: nil, id: error.messageID)
+            return .answered(reply(error.serialized(), chargerID, type: .callError, action: nil, id: error.messageID))
         case .frame(.callResult(let result), _, let repairs):
-            await deliver(.callResult(result), text, chargerID, receivedMs, repairs, to: calls)
-            return nil
+            record(.inbound, chargerID, receivedMs, text, type: MessageType.callResult.rawValue, action: nil, id: result.messageID, repairs: repairs)
+            return .answerToCommand(.callResult(result))
         case .frame(.callError(let error), _, let repairs):
-            await deliver(.callError(error), text, chargerID, receivedMs, repairs, to: calls)
-            return nil
+            record(.inbound, chargerID, receivedMs, text, type: MessageType.callError.rawValue, action: nil, id: error.messageID, repairs: repairs)
+            return .answerToCommand(.callError(error))
         case .frame(.call(let call), _, let frameRepairs):
             if let cached = charger.cachedReply(messageID: call.messageID, action: call.action, payload: call.payload) {
                 record(.inbound, chargerID, receivedMs, text, type: 2, action: call.action, id: call.messageID, repairs: frameRepairs)
                 logger.info("repeated message answered from cache", metadata: ["charger": "\(chargerID)", "action": "\(call.action)", "id": "\(call.messageID)"])
-                return reply(cached, chargerID, type: .callResult, action: call.action, id: call.messageID)
+                return .answered(reply(cached, chargerID, type: .callResult, action: call.action, id: call.messageID))
             }
             var repairs = frameRepairs
             let validated: ValidatedPayload
@@ -50,7 +87,7 @@ struct CentralSystem: Sendable {
                 validated = try PayloadValidator.validateRequest(call, mode: configuration.validation, receivedAt: Timestamp(milliseconds: receivedMs))
             } catch {
                 record(.inbound, chargerID, receivedMs, text, type: 2, action: call.action, id: call.messageID, repairs: repairs)
-                return refuse(call, error, chargerID)
+                return .answered(refuse(call, error, chargerID))
             }
             repairs += validated.repairs
             record(.inbound, chargerID, receivedMs, text, type: 2, action: call.action, id: call.messageID, repairs: repairs)
@@ -59,29 +96,26 @@ struct CentralSystem: Sendable {
                     ServerEvent(atMs: receivedMs, chargerID: chargerID, kind: .repairs, detail: ["action": .string(call.action), "repairs": .array(repairs.map(\.json))])
                 )
             }
-            do {
-                let payload = try await dispatch(validated, from: charger, receivedMs: receivedMs)
-                let answer = RPCCallResult(messageID: call.messageID, payload: payload).serialized()
-                if Self.replayedActions.contains(call.action) {
-                    charger.cacheReply(messageID: call.messageID, action: call.action, payload: call.payload, text: answer)
-                }
-                return reply(answer, chargerID, type: .callResult, action: call.action, id: call.messageID)
-            } catch let error as OCPPError {
-                return refuse(call, error, chargerID)
-            } catch {
-                // Store failures and the like: never acknowledge, let the charger retry; details stay in the log.
-                logger.error("CALL failed", metadata: ["charger": "\(chargerID)", "action": "\(call.action)", "error": "\(error)"])
-                let text = RPCCallError(messageID: call.messageID, code: .internalError, description: "the central system could not process the message").serialized()
-                return reply(text, chargerID, type: .callError, action: call.action, id: call.messageID)
-            }
+            return .call(call, validated)
         }
     }
 
-    /// An answer to a command sent from the control plane: recorded, then handed to the command waiting for it.
-    private func deliver(_ answer: RPCFrame, _ text: String, _ chargerID: String, _ receivedMs: Int64, _ repairs: [Repair], to calls: ChargerCallQueue?) async {
-        record(.inbound, chargerID, receivedMs, text, type: answer.messageType.rawValue, action: nil, id: answer.messageID, repairs: repairs)
-        if await calls?.deliver(answer) != true {
-            logger.warning("answer to no outstanding command", metadata: ["charger": "\(chargerID)", "id": "\(answer.messageID)"])
+    /// The CALLRESULT for a processed CALL (kept for a repeated message id), or the CALLERROR its failure earns.
+    private func conclude(_ call: RPCCall, _ outcome: Result<JSONValue, any Error>, _ chargerID: String, cacheIn charger: ChargerContext) -> String {
+        switch outcome {
+        case .success(let payload):
+            let answer = RPCCallResult(messageID: call.messageID, payload: payload).serialized()
+            if Self.replayedActions.contains(call.action) {
+                charger.cacheReply(messageID: call.messageID, action: call.action, payload: call.payload, text: answer)
+            }
+            return reply(answer, chargerID, type: .callResult, action: call.action, id: call.messageID)
+        case .failure(let error as OCPPError):
+            return refuse(call, error, chargerID)
+        case .failure(let error):
+            // Store failures and the like: never acknowledge, let the charger retry; details stay in the log.
+            logger.error("CALL failed", metadata: ["charger": "\(chargerID)", "action": "\(call.action)", "error": "\(error)"])
+            let text = RPCCallError(messageID: call.messageID, code: .internalError, description: "the central system could not process the message").serialized()
+            return reply(text, chargerID, type: .callError, action: call.action, id: call.messageID)
         }
     }
 
@@ -94,8 +128,9 @@ struct CentralSystem: Sendable {
         return reply(text, chargerID, type: .callError, action: call.action, id: call.messageID)
     }
 
+    /// Processes a valid CALL; the answer payload, or an OCPPError for a CALLERROR. One function per awaiting action
+    /// (each with its own small async frame, see `handle`); the rest is answered synchronously.
     private func dispatch(_ validated: ValidatedPayload, from charger: ChargerContext, receivedMs: Int64) async throws -> JSONValue {
-        let chargerID = charger.chargerID
         let action = validated.action
         if action.initiator == .centralSystem {
             throw OCPPError(.notSupported, "\(action.rawValue) is sent by a central system, not to it")
@@ -103,26 +138,94 @@ struct CentralSystem: Sendable {
         if action != .bootNotification, charger.registration == "Rejected" {
             throw OCPPError(.securityError, "the charger is not accepted by this central system: send BootNotification")
         }
-        let now = Timestamp(milliseconds: receivedMs)
         switch action {
-        case .bootNotification:
-            let boot = try BootNotificationRequest(json: validated.payload)
-            let registration = charger.registration
-            let interval = registration == "Accepted" ? configuration.heartbeatInterval : configuration.retryInterval
-            let result = try await writer.submit(.boot(chargerID: chargerID, boot, registration: registration, interval: interval, atMs: receivedMs))
-            charger.booted(registration: registration, heartbeatInterval: interval)
+        case .bootNotification: return try await boot(validated, charger, receivedMs)
+        case .authorize: return try await authorize(validated, receivedMs)
+        case .startTransaction: return try await startTransaction(validated, charger.chargerID, receivedMs)
+        case .stopTransaction: return try await stopTransaction(validated, charger.chargerID, receivedMs)
+        case .meterValues: return try await meterValues(validated, charger.chargerID, receivedMs)
+        case .dataTransfer: return try await dataTransfer(validated, charger.chargerID, receivedMs)
+        default: return try answerAtOnce(validated, charger.chargerID, receivedMs)
+        }
+    }
+
+    private func boot(_ validated: ValidatedPayload, _ charger: ChargerContext, _ receivedMs: Int64) async throws -> JSONValue {
+        let chargerID = charger.chargerID
+        let now = Timestamp(milliseconds: receivedMs)
+        let boot = try BootNotificationRequest(json: validated.payload)
+        let registration = charger.registration
+        let interval = registration == "Accepted" ? configuration.heartbeatInterval : configuration.retryInterval
+        let result = try await writer.submit(.boot(chargerID: chargerID, boot, registration: registration, interval: interval, atMs: receivedMs))
+        charger.booted(registration: registration, heartbeatInterval: interval)
+        events.publish(
+            ServerEvent(
+                atMs: receivedMs, chargerID: chargerID, kind: .boot,
+                detail: ["registration": .string(registration), "vendor": .string(boot.chargePointVendor), "model": .string(boot.chargePointModel),
+                    "firmware": boot.firmwareVersion.map(JSONValue.string) ?? .null]
+            )
+        )
+        if case .booted(let stale) = result, stale > 0 {
+            events.publish(ServerEvent(atMs: receivedMs, chargerID: chargerID, kind: .staleTransactions, detail: ["count": .number(JSONNumber(stale))]))
+        }
+        return BootNotificationResponse(status: RegistrationStatus(rawValue: registration), currentTime: now, interval: interval).json
+    }
+
+    private func authorize(_ validated: ValidatedPayload, _ receivedMs: Int64) async throws -> JSONValue {
+        let request = try AuthorizeRequest(json: validated.payload)
+        return AuthorizeResponse(idTagInfo: try await idTagInfo(request.idTag, nowMs: receivedMs)).json
+    }
+
+    private func startTransaction(_ validated: ValidatedPayload, _ chargerID: String, _ receivedMs: Int64) async throws -> JSONValue {
+        let start = try StartTransactionRequest(json: validated.payload)
+        let info = try await idTagInfo(start.idTag, nowMs: receivedMs)
+        let result = try await writer.submit(.startTransaction(chargerID: chargerID, start, idTagStatus: info.status.rawValue, receivedMs: receivedMs))
+        guard case .started(let transactionID, let retried) = result else { throw OCPPError(.internalError, "no transaction id") }
+        if !retried {
             events.publish(
                 ServerEvent(
-                    atMs: receivedMs, chargerID: chargerID, kind: .boot,
-                    detail: ["registration": .string(registration), "vendor": .string(boot.chargePointVendor), "model": .string(boot.chargePointModel),
-                        "firmware": boot.firmwareVersion.map(JSONValue.string) ?? .null]
+                    atMs: receivedMs, chargerID: chargerID, kind: .transactionStart,
+                    detail: ["transactionId": .number(JSONNumber(transactionID)), "connector": .number(JSONNumber(start.connectorId)),
+                        "idTag": .string(start.idTag), "meterStart": .number(JSONNumber(start.meterStart)), "idTagStatus": .string(info.status.rawValue)]
                 )
             )
-            if case .booted(let stale) = result, stale > 0 {
-                events.publish(ServerEvent(atMs: receivedMs, chargerID: chargerID, kind: .staleTransactions, detail: ["count": .number(JSONNumber(stale))]))
-            }
-            return BootNotificationResponse(status: RegistrationStatus(rawValue: registration), currentTime: now, interval: interval).json
+        }
+        return StartTransactionResponse(idTagInfo: info, transactionId: transactionID).json
+    }
 
+    private func stopTransaction(_ validated: ValidatedPayload, _ chargerID: String, _ receivedMs: Int64) async throws -> JSONValue {
+        let stop = try StopTransactionRequest(json: validated.payload)
+        let result = try await writer.submit(.stopTransaction(chargerID: chargerID, stop, receivedMs: receivedMs))
+        var detail: JSONObject = ["transactionId": .number(JSONNumber(stop.transactionId)), "meterStop": .number(JSONNumber(stop.meterStop)),
+            "reason": .string(stop.reason?.rawValue ?? "Local")]
+        if case .stopped(let resolved, let wasStale, let resolvedFrom) = result {
+            if resolved == nil { detail["orphan"] = true }
+            if wasStale { detail["wasStale"] = true }
+            if let resolved, resolvedFrom != nil { detail["transactionId"] = .number(JSONNumber(resolved)); detail["claimedTransactionId"] = .number(JSONNumber(stop.transactionId)) }
+        }
+        events.publish(ServerEvent(atMs: receivedMs, chargerID: chargerID, kind: .transactionStop, detail: .object(detail)))
+        var info: IdTagInfo?
+        if let tag = stop.idTag { info = try await idTagInfo(tag, nowMs: receivedMs) }
+        return StopTransactionResponse(idTagInfo: info).json
+    }
+
+    private func meterValues(_ validated: ValidatedPayload, _ chargerID: String, _ receivedMs: Int64) async throws -> JSONValue {
+        let request = try MeterValuesRequest(json: validated.payload)
+        _ = try await writer.submit(.meterValues(chargerID: chargerID, request, receivedMs: receivedMs))
+        return MeterValuesResponse().json
+    }
+
+    private func dataTransfer(_ validated: ValidatedPayload, _ chargerID: String, _ receivedMs: Int64) async throws -> JSONValue {
+        let request = try DataTransferRequest(json: validated.payload)
+        let status: DataTransferStatus = configuration.dataTransferVendors.contains(request.vendorId) ? .accepted : .unknownVendorId
+        _ = try await writer.submit(.dataTransfer(chargerID: chargerID, direction: "in", request, status: status.rawValue, atMs: receivedMs))
+        events.publish(ServerEvent(atMs: receivedMs, chargerID: chargerID, kind: .dataTransfer, detail: ["vendorId": .string(request.vendorId), "status": .string(status.rawValue)]))
+        return DataTransferResponse(status: status).json
+    }
+
+    /// The actions answered without waiting for the store.
+    private func answerAtOnce(_ validated: ValidatedPayload, _ chargerID: String, _ receivedMs: Int64) throws -> JSONValue {
+        let now = Timestamp(milliseconds: receivedMs)
+        switch validated.action {
         case .heartbeat:
             return HeartbeatResponse(currentTime: now).json
 
@@ -137,53 +240,6 @@ struct CentralSystem: Sendable {
                 events.publish(ServerEvent(atMs: receivedMs, chargerID: chargerID, kind: .fault, detail: .object(detail)))
             }
             return StatusNotificationResponse().json
-
-        case .authorize:
-            let request = try AuthorizeRequest(json: validated.payload)
-            return AuthorizeResponse(idTagInfo: try await idTagInfo(request.idTag, nowMs: receivedMs)).json
-
-        case .startTransaction:
-            let start = try StartTransactionRequest(json: validated.payload)
-            let info = try await idTagInfo(start.idTag, nowMs: receivedMs)
-            let result = try await writer.submit(.startTransaction(chargerID: chargerID, start, idTagStatus: info.status.rawValue, receivedMs: receivedMs))
-            guard case .started(let transactionID, let retried) = result else { throw OCPPError(.internalError, "no transaction id") }
-            if !retried {
-                events.publish(
-                    ServerEvent(
-                        atMs: receivedMs, chargerID: chargerID, kind: .transactionStart,
-                        detail: ["transactionId": .number(JSONNumber(transactionID)), "connector": .number(JSONNumber(start.connectorId)),
-                            "idTag": .string(start.idTag), "meterStart": .number(JSONNumber(start.meterStart)), "idTagStatus": .string(info.status.rawValue)]
-                    )
-                )
-            }
-            return StartTransactionResponse(idTagInfo: info, transactionId: transactionID).json
-
-        case .stopTransaction:
-            let stop = try StopTransactionRequest(json: validated.payload)
-            let result = try await writer.submit(.stopTransaction(chargerID: chargerID, stop, receivedMs: receivedMs))
-            var detail: JSONObject = ["transactionId": .number(JSONNumber(stop.transactionId)), "meterStop": .number(JSONNumber(stop.meterStop)),
-                "reason": .string(stop.reason?.rawValue ?? "Local")]
-            if case .stopped(let resolved, let wasStale, let resolvedFrom) = result {
-                if resolved == nil { detail["orphan"] = true }
-                if wasStale { detail["wasStale"] = true }
-                if let resolved, resolvedFrom != nil { detail["transactionId"] = .number(JSONNumber(resolved)); detail["claimedTransactionId"] = .number(JSONNumber(stop.transactionId)) }
-            }
-            events.publish(ServerEvent(atMs: receivedMs, chargerID: chargerID, kind: .transactionStop, detail: .object(detail)))
-            var info: IdTagInfo?
-            if let tag = stop.idTag { info = try await idTagInfo(tag, nowMs: receivedMs) }
-            return StopTransactionResponse(idTagInfo: info).json
-
-        case .meterValues:
-            let request = try MeterValuesRequest(json: validated.payload)
-            _ = try await writer.submit(.meterValues(chargerID: chargerID, request, receivedMs: receivedMs))
-            return MeterValuesResponse().json
-
-        case .dataTransfer:
-            let request = try DataTransferRequest(json: validated.payload)
-            let status: DataTransferStatus = configuration.dataTransferVendors.contains(request.vendorId) ? .accepted : .unknownVendorId
-            _ = try await writer.submit(.dataTransfer(chargerID: chargerID, direction: "in", request, status: status.rawValue, atMs: receivedMs))
-            events.publish(ServerEvent(atMs: receivedMs, chargerID: chargerID, kind: .dataTransfer, detail: ["vendorId": .string(request.vendorId), "status": .string(status.rawValue)]))
-            return DataTransferResponse(status: status).json
 
         case .diagnosticsStatusNotification:
             let request = try DiagnosticsStatusNotificationRequest(json: validated.payload)
@@ -204,7 +260,7 @@ struct CentralSystem: Sendable {
         default:
             // Security-extension notifications (SecurityEventNotification, LogStatusNotification,
             // SignedFirmwareStatusNotification): recorded with the raw frame and as an event, answered with {}.
-            events.publish(ServerEvent(atMs: receivedMs, chargerID: chargerID, kind: .notification, detail: ["action": .string(action.rawValue), "payload": validated.payload]))
+            events.publish(ServerEvent(atMs: receivedMs, chargerID: chargerID, kind: .notification, detail: ["action": .string(validated.action.rawValue), "payload": validated.payload]))
             return .object(JSONObject())
         }
     }
