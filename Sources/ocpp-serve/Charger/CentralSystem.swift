@@ -5,12 +5,22 @@ import Shared
 
 /// Answers every charger-initiated OCPP 1.6 message: reads the frame, validates it (lenient by default), applies
 /// it to the store and builds the CALLRESULT. Transaction messages are answered only after their commit.
-struct CentralSystem: Sendable {
+/// A class: every connection task holds it across awaits, and a reference costs its async frame 8 bytes where the
+/// struct (configuration and logger inside) cost hundreds.
+final class CentralSystem: Sendable {
     let configuration: ServerConfiguration
     let writer: StoreWriter
     let database: DatabasePool
     let events: EventBus
     let logger: Logger
+
+    init(configuration: ServerConfiguration, writer: StoreWriter, database: DatabasePool, events: EventBus, logger: Logger) {
+        self.configuration = configuration
+        self.writer = writer
+        self.database = database
+        self.events = events
+        self.logger = logger
+    }
 
     /// Actions whose answers are cached per charger, so a repeated message id is answered without a second effect.
     static let replayedActions: Set<String> = ["StartTransaction", "StopTransaction", "MeterValues", "DataTransfer"]
@@ -150,12 +160,17 @@ struct CentralSystem: Sendable {
     }
 
     private func boot(_ validated: ValidatedPayload, _ charger: ChargerContext, _ receivedMs: Int64) async throws -> JSONValue {
-        let chargerID = charger.chargerID
-        let now = Timestamp(milliseconds: receivedMs)
-        let boot = try BootNotificationRequest(json: validated.payload)
         let registration = charger.registration
         let interval = registration == "Accepted" ? configuration.heartbeatInterval : configuration.retryInterval
-        let result = try await writer.submit(.boot(chargerID: chargerID, boot, registration: registration, interval: interval, atMs: receivedMs))
+        let boot = try BootNotificationRequest(json: validated.payload)
+        let result = try await writer.submit(.boot(chargerID: charger.chargerID, boot, registration: registration, interval: interval, atMs: receivedMs))
+        return booted(charger, boot, result, registration: registration, interval: interval, receivedMs: receivedMs)
+    }
+
+    private func booted(
+        _ charger: ChargerContext, _ boot: BootNotificationRequest, _ result: StoreResult, registration: String, interval: Int, receivedMs: Int64
+    ) -> JSONValue {
+        let chargerID = charger.chargerID
         charger.booted(registration: registration, heartbeatInterval: interval)
         events.publish(
             ServerEvent(
@@ -167,7 +182,7 @@ struct CentralSystem: Sendable {
         if case .booted(let stale) = result, stale > 0 {
             events.publish(ServerEvent(atMs: receivedMs, chargerID: chargerID, kind: .staleTransactions, detail: ["count": .number(JSONNumber(stale))]))
         }
-        return BootNotificationResponse(status: RegistrationStatus(rawValue: registration), currentTime: now, interval: interval).json
+        return BootNotificationResponse(status: RegistrationStatus(rawValue: registration), currentTime: Timestamp(milliseconds: receivedMs), interval: interval).json
     }
 
     private func authorize(_ validated: ValidatedPayload, _ receivedMs: Int64) async throws -> JSONValue {

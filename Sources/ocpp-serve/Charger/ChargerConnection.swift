@@ -12,14 +12,36 @@ struct ChargerConnection: Sendable {
     let subprotocol: String?
     let endpoint: ChargerEndpoint
 
+    /// Runs the socket to its end. The loop keeps only references across its awaits (a task keeps the memory its
+    /// async frames once needed for as long as it lives, and there is one per connected charger).
     func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
+        let (context, calls, serial) = await attach(outbound)
         let system = endpoint.centralSystem
-        let logger = endpoint.logger
-        let configuration = endpoint.configuration
+        do {
+            for try await message in inbound.messages(maxSize: endpoint.configuration.maxMessageBytes) {
+                guard case .text(let text) = message else {
+                    endpoint.logger.warning("binary message ignored", metadata: ["charger": "\(chargerID)"])
+                    continue
+                }
+                noteActivity(context)
+                if let reply = await system.handle(text, from: context, calls: calls) {
+                    try await outbound.write(.text(reply))
+                }
+            }
+        } catch {
+            endpoint.logger.debug("connection ended with error", metadata: ["charger": "\(chargerID)", "error": "\(error)"])
+        }
+        await detach(context, calls, serial)
+    }
+
+    /// The charger's context (registration as stored), registered as its current connection; closes the one it replaces.
+    private func attach(_ outbound: WebSocketOutboundWriter) async -> (ChargerContext, ChargerCallQueue, UInt64) {
+        let system = endpoint.centralSystem
         let known: (registration: String, interval: Int?)? = try? await endpoint.database.read { [chargerID] db in
             try Row.fetchOne(db, sql: "SELECT registration, heartbeat_interval FROM chargers WHERE id = ?", arguments: [chargerID])
                 .map { ($0["registration"], $0["heartbeat_interval"]) }
         }
+        let configuration = endpoint.configuration
         let context = await endpoint.registry.context(for: chargerID) {
             ChargerContext(
                 chargerID: chargerID,
@@ -48,24 +70,18 @@ struct ChargerConnection: Sendable {
         system.events.publish(
             ServerEvent(atMs: nowMs, chargerID: chargerID, kind: .connect, detail: ["subprotocol": subprotocol.map(JSONValue.string) ?? "none"])
         )
+        return (context, calls, serial)
+    }
 
-        do {
-            for try await message in inbound.messages(maxSize: configuration.maxMessageBytes) {
-                guard case .text(let text) = message else {
-                    logger.warning("binary message ignored", metadata: ["charger": "\(chargerID)"])
-                    continue
-                }
-                if context.touch(atMs: Timestamp.nowMilliseconds()) {
-                    system.events.publish(ServerEvent(atMs: Timestamp.nowMilliseconds(), chargerID: chargerID, kind: .online, detail: [:]))
-                }
-                if let reply = await system.handle(text, from: context, calls: calls) {
-                    try await outbound.write(.text(reply))
-                }
-            }
-        } catch {
-            logger.debug("connection ended with error", metadata: ["charger": "\(chargerID)", "error": "\(error)"])
+    private func noteActivity(_ context: ChargerContext) {
+        let nowMs = Timestamp.nowMilliseconds()
+        if context.touch(atMs: nowMs) {
+            endpoint.centralSystem.events.publish(ServerEvent(atMs: nowMs, chargerID: chargerID, kind: .online, detail: [:]))
         }
+    }
 
+    private func detach(_ context: ChargerContext, _ calls: ChargerCallQueue, _ serial: UInt64) async {
+        let system = endpoint.centralSystem
         await calls.close()
         let endMs = Timestamp.nowMilliseconds()
         if await endpoint.registry.detach(chargerID, serial: serial) {

@@ -9,12 +9,21 @@ import Shared
 
 /// The WebSocket endpoint chargers connect to: `ws://HOST:PORT/<any path>/<chargePointId>` with subprotocol
 /// `ocpp1.6` (J§3). Refusals are HTTP 400 with a log line saying why.
-struct ChargerEndpoint: Sendable {
+/// A class for the same reason as `CentralSystem`: each connection task holds it.
+final class ChargerEndpoint: Sendable {
     let centralSystem: CentralSystem
     let registry: ChargerRegistry
     let database: DatabasePool
     let configuration: ServerConfiguration
     let logger: Logger
+
+    init(centralSystem: CentralSystem, registry: ChargerRegistry, database: DatabasePool, configuration: ServerConfiguration, logger: Logger) {
+        self.centralSystem = centralSystem
+        self.registry = registry
+        self.database = database
+        self.configuration = configuration
+        self.logger = logger
+    }
 
     static let supportedSubprotocol = "ocpp1.6"
 
