@@ -356,12 +356,14 @@ class ChargerSession(ChargePoint):
 
     async def finish(self):
         """Connection is gone: give a running command script a moment to
-        consume an already received last response, then stop it."""
+        consume an already received last response, then stop it (seconds, not
+        a fraction: under a loaded machine the script task may wait that long
+        for its turn)."""
         task = self.script_task
         if task is None or task.done():
             return
         try:
-            await asyncio.wait_for(asyncio.shield(task), 0.5)
+            await asyncio.wait_for(asyncio.shield(task), 5)
         except (asyncio.TimeoutError, asyncio.CancelledError):
             task.cancel()
             try:
