@@ -5,13 +5,11 @@ public enum StoreDatabase {
     /// The writer connection's page cache.
     public static let writerCacheKiB = 65_536
 
-    /// WAL pages between automatic checkpoints (SQLite's default: 1000).
-    public static let walCheckpointPages = 10_000
-
     /// Opens (creating and migrating) the database at `path` for writing.
     /// `fullSync`: fsync at every commit, so a committed write survives power loss; otherwise WAL + NORMAL, which
     /// survives a process crash. Set after opening, because GRDB sets NORMAL while enabling WAL (conventions P10).
-    public static func openForWriting(path: String, fullSync: Bool) throws -> DatabasePool {
+    /// `checkpointsAutomatically: false` leaves WAL checkpoints to the caller.
+    public static func openForWriting(path: String, fullSync: Bool, checkpointsAutomatically: Bool = true) throws -> DatabasePool {
         var configuration = Configuration()
         configuration.busyMode = .timeout(5)
         let pool = try DatabasePool(path: path, configuration: configuration)
@@ -21,9 +19,8 @@ public enum StoreDatabase {
             // The writer inserts into several indexes at spots spread by charger and transaction; with SQLite's
             // default 2 MiB cache those pages are read back from the WAL on nearly every insert (issue 8).
             try db.execute(sql: "PRAGMA cache_size = -\(writerCacheKiB)")
-            // Checkpoint every 40 MiB of WAL rather than every 4 MiB: the hot pages (the ends of the tables and
-            // indexes) are copied into the database once per checkpoint however often they were rewritten.
-            try db.execute(sql: "PRAGMA wal_autocheckpoint = \(walCheckpointPages)")
+            // A server checkpoints from its own connection (ocpp-serve's WALCheckpointer), never inside a commit.
+            if !checkpointsAutomatically { try db.execute(sql: "PRAGMA wal_autocheckpoint = 0") }
         }
         return pool
     }

@@ -14,6 +14,7 @@ struct ServerAssembly {
     let logger: Logger
     let database: DatabasePool
     let writer: StoreWriter
+    let checkpointer: WALCheckpointer
     let events: EventBus
     let registry = ChargerRegistry()
 
@@ -21,7 +22,10 @@ struct ServerAssembly {
         self.configuration = configuration
         self.logger = logger
         do {
-            database = try StoreDatabase.openForWriting(path: configuration.databasePath, fullSync: configuration.sync == .full)
+            database = try StoreDatabase.openForWriting(
+                path: configuration.databasePath, fullSync: configuration.sync == .full, checkpointsAutomatically: false
+            )
+            checkpointer = try WALCheckpointer(path: configuration.databasePath, logger: logger)
         } catch {
             throw ServerStartError("cannot open database \(configuration.databasePath): \(error)")
         }
@@ -54,7 +58,7 @@ struct ServerAssembly {
             logger: logger
         )
         let housekeeping = Housekeeping(registry: registry, writer: writer, events: events, configuration: configuration, logger: logger)
-        var services: [any Service] = [writer, housekeeping, app]
+        var services: [any Service] = [writer, checkpointer, housekeeping, app]
         services += try controlServices()
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
