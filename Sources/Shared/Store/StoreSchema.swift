@@ -134,7 +134,9 @@ public enum StoreSchema {
         //   They replace `meter_values_unique` (eight columns led by the charger id) and `meter_values_by_transaction`;
         // - the report's covering index holds only the measurands ocpp-report aggregates (`reportMeasurands`), so
         //   voltages, currents, frequency and temperature skip it; queries repeat that term to use it;
-        // - no index by time alone (ocpp-report's latest-data check reads the newest rows by id).
+        // - no index by time alone (ocpp-report's latest-data check reads the newest rows by id);
+        // - raw frames are indexed by time only (retention purges by time; a look at one charger's frames filters a
+        //   time range): an index by charger dirtied one page per charger in every commit.
         migrator.registerMigration("v4-meter-value-indexes") { db in
             try db.execute(
                 sql: """
@@ -145,6 +147,7 @@ public enum StoreSchema {
                     DROP INDEX meter_values_by_transaction;
                     DROP INDEX meter_values_by_time;
                     DROP INDEX meter_values_report;
+                    DROP INDEX frames_by_charger;
                     CREATE UNIQUE INDEX meter_values_in_transaction
                         ON meter_values(transaction_id, at_ms, measurand, phase, location, context) WHERE transaction_id IS NOT NULL;
                     CREATE UNIQUE INDEX meter_values_outside_transaction
