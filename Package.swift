@@ -64,7 +64,7 @@ let package = Package(
             path: "Benchmarks/ocpp-bench",
             swiftSettings: strict
         ),
-        .testTarget(name: "SharedTests", dependencies: ["Shared", p("PropertyBased", "swift-property-based")], swiftSettings: strict),
+        .testTarget(name: "SharedTests", dependencies: ["Shared", p("GRDB", "GRDB.swift"), p("PropertyBased", "swift-property-based")], swiftSettings: strict),
         // Depending on the executables makes `swift test` build them; end-to-end tests start the real binaries.
         .testTarget(
             name: "ocpp-serveTests",

@@ -79,7 +79,7 @@ struct OcppServeCommand: AsyncParsableCommand {
     var sync: String?
 
     @Option(
-        help: "Least milliseconds between the starts of two SQLite commits (group commit): fewer, larger commits cost less CPU; an acknowledgement waits at most this much longer. 0 commits as soon as the previous commit ends. (default: 2)"
+        help: "Least milliseconds between the starts of two SQLite commits: fewer, larger group commits cost less CPU at moderate rates, and an acknowledgement waits up to this much longer. (default: 0, commit as soon as the previous commit ends)"
     )
     var commitInterval: Int?
 

@@ -76,6 +76,7 @@ import Testing
         (["--listen", "nonsense"], ["--listen", "HOST:PORT"]),
         (["--unknown-chargers", "maybe"], ["--unknown-chargers", "accept", "pending", "reject"]),
         (["--heartbeat-interval", "0"], ["--heartbeat-interval", "positive"]),
+        (["--commit-interval", "5000"], ["--commit-interval", "0 to 1000"]),
         (["--config", "/nonexistent/ocpp-serve.yaml"], ["--config", "/nonexistent/ocpp-serve.yaml"]),
     ]
 
