@@ -54,7 +54,7 @@ struct OcppSimCommand: AsyncParsableCommand {
     @Option(help: "Id tag drivers present, repeatable to alternate.")
     var idTag: [String] = []
 
-    @Option(help: "Load mode: aggregate charger-initiated messages per second across the fleet (implies --scenario load); round trips count once every charger has booted.")
+    @Option(help: "Load mode: aggregate charger-initiated messages per second across the fleet (implies --scenario load). Each charger waits for an answer before its next message, so a rate above what the central system answers measures its capacity. Round trips count once every charger has booted.")
     var rate: Double?
 
     @Option(help: "Simulated seconds per real second, for every timer and every timestamp sent.")
