@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Logging
 import Shared
+import Synchronization
 import Testing
 
 @testable import ocpp_serve
@@ -37,6 +38,43 @@ import Testing
             try StopTransactionRequest(json: json(#"{"transactionId":\#(id),"meterStop":\#(meter),"timestamp":"2026-11-25T11:00:00Z"}"#)),
             receivedMs: 0
         )
+    }
+
+    /// `--commit-interval`: the next commit starts no sooner than the interval after the previous one started, and what
+    /// arrives meanwhile shares it.
+    @Test func commitSpacingHoldsTheNextCommitBack() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("spacing-\(UUID().uuidString).sqlite").path
+        let spaced = StoreWriter(database: try StoreDatabase.openForWriting(path: path, fullSync: true), logger: Logger(label: "test"), commitSpacing: .milliseconds(300))
+        let running = Task { try await spaced.run() }
+        defer { running.cancel() }
+        let clock = ContinuousClock()
+        let start = clock.now
+        _ = try await spaced.submit(.seen(chargerID: "CP0", atMs: 0, online: true, registrationIfNew: "Accepted"))
+        try await withThrowingTaskGroup(of: StoreResult.self) { group in
+            for n in 1...10 {
+                group.addTask { try await spaced.submit(.seen(chargerID: "CP\(n)", atMs: 0, online: true, registrationIfNew: "Accepted")) }
+            }
+            try await group.waitForAll()
+        }
+        #expect(clock.now - start >= .milliseconds(300))
+        let figures = spaced.statistics.withLock { $0 }
+        #expect(figures.batches == 2 && figures.operations == 11, "\(figures)")
+    }
+
+    /// The server's checkpoints run from their own connection while the writer's automatic checkpoint is off.
+    @Test func checkpointerCopiesTheWholeWALBesideTheWriter() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("wal-\(UUID().uuidString).sqlite").path
+        let database = try StoreDatabase.openForWriting(path: path, fullSync: true, checkpointsAutomatically: false)
+        let writer = StoreWriter(database: database, logger: Logger(label: "test"))
+        let running = Task { try await writer.run() }
+        defer { running.cancel() }
+        for n in 0..<200 {
+            _ = try await writer.submit(.seen(chargerID: "CP\(n)", atMs: Int64(n), online: true, registrationIfNew: "Accepted"))
+        }
+        let checkpointer = try WALCheckpointer(path: path, logger: Logger(label: "test"))
+        let result = try await checkpointer.checkpoint()
+        #expect(result.walFrames > 0 && result.checkpointed == result.walFrames, "\(result)")
+        #expect(try await database.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM chargers") } == 200)
     }
 
     @Test func synchronousIsFull() throws {

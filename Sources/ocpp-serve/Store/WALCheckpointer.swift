@@ -31,10 +31,16 @@ final class WALCheckpointer: Service, Sendable {
                 return  // shutting down: closing the last connection checkpoints anyway
             }
             do {
-                _ = try await connection.writeWithoutTransaction { db in try db.checkpoint(.passive) }
+                _ = try await checkpoint()
             } catch {
                 logger.warning("WAL checkpoint failed", metadata: ["error": "\(error)"])
             }
         }
+    }
+
+    /// One PASSIVE checkpoint: the frames in the WAL and how many of them are now in the database file.
+    func checkpoint() async throws -> (walFrames: Int, checkpointed: Int) {
+        let result = try await connection.writeWithoutTransaction { db in try db.checkpoint(.passive) }
+        return (result.walFrameCount, result.checkpointedFrameCount)
     }
 }
