@@ -150,7 +150,7 @@ final class StoreWriter: Service, Sendable {
                     let applyStart = clock.now
                     defer {
                         let applied = clock.now - applyStart
-                        statistics.withLock { $0.applyNanoseconds += applied.components.seconds * 1_000_000_000 + applied.components.attoseconds / 1_000_000_000 }
+                        statistics.withLock { $0.applyNanoseconds += applied.nanoseconds }
                     }
                     return try operations.map { .success(try StoreApplier.apply($0, in: db)) }
                 }
@@ -173,7 +173,7 @@ final class StoreWriter: Service, Sendable {
                 $0.batches += 1
                 $0.operations += batch.count
                 $0.largestBatch = max($0.largestBatch, batch.count)
-                $0.commitNanoseconds += elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
+                $0.commitNanoseconds += elapsed.nanoseconds
             }
             for (item, result) in zip(batch, results) {
                 switch result {
@@ -187,6 +187,12 @@ final class StoreWriter: Service, Sendable {
             logger.error("store commit failed", metadata: ["error": "\(error)", "operations": "\(batch.count)"])
             for item in batch { item.continuation?.resume(throwing: error) }
         }
+    }
+}
+
+extension Duration {
+    fileprivate var nanoseconds: Int64 {
+        components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000
     }
 }
 
