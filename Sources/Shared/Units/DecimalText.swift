@@ -65,7 +65,8 @@ struct DecimalText: Equatable {
     /// bits; otherwise through `Decimal`.
     var double: Double {
         let magnitude: Double
-        if significand < 1 << 53, let power = Self.powersOfTen[safe: abs(exponent)] {
+        if significand < 1 << 53, abs(exponent) < Self.powersOfTen.count {
+            let power = Self.powersOfTen[abs(exponent)]
             magnitude = exponent >= 0 ? Double(significand) * power : Double(significand) / power
         } else {
             magnitude = NSDecimalNumber(decimal: decimal).doubleValue.magnitude
@@ -75,10 +76,4 @@ struct DecimalText: Equatable {
 
     /// 10^0 … 10^22, each exact in a double.
     private static let powersOfTen: [Double] = (0...22).map { (0..<$0).reduce(1.0) { product, _ in product * 10 } }
-}
-
-extension Array {
-    fileprivate subscript(safe index: Int) -> Element? {
-        indices.contains(index) ? self[index] : nil
-    }
 }
