@@ -29,7 +29,7 @@ let package = Package(
             name: "ocpp-serve",
             dependencies: [
                 "Shared", p("ArgumentParser", "swift-argument-parser"), p("Hummingbird", "hummingbird"),
-                p("HummingbirdWebSocket", "hummingbird-websocket"), p("HTTPTypes", "swift-http-types"), p("NIOCore", "swift-nio"),
+                p("HTTPTypes", "swift-http-types"), p("NIOCore", "swift-nio"), p("NIOPosix", "swift-nio"), p("NIOHTTP1", "swift-nio"),
                 p("NIOWebSocket", "swift-nio"), p("Logging", "swift-log"), p("ServiceLifecycle", "swift-service-lifecycle"), p("UnixSignals", "swift-service-lifecycle"),
                 p("GRDB", "GRDB.swift"), p("GRDBSQLite", "GRDB.swift"), p("Yams", "Yams"), p("Crypto", "swift-crypto"),
             ],

@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import GRDB
 import Hummingbird
-import HummingbirdWebSocket
 import Logging
 import ServiceLifecycle
 import Shared

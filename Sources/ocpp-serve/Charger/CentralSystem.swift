@@ -5,8 +5,7 @@ import Shared
 
 /// Answers every charger-initiated OCPP 1.6 message: reads the frame, validates it (lenient by default), applies
 /// it to the store and builds the CALLRESULT. Transaction messages are answered only after their commit.
-/// A class: every connection task holds it across awaits, and a reference costs its async frame 8 bytes where the
-/// struct (configuration and logger inside) cost hundreds.
+/// A class: every connection handler and its callbacks hold it.
 final class CentralSystem: Sendable {
     let configuration: ServerConfiguration
     let writer: StoreWriter
@@ -25,30 +24,28 @@ final class CentralSystem: Sendable {
     /// Actions whose answers are cached per charger, so a repeated message id is answered without a second effect.
     static let replayedActions: Set<String> = ["StartTransaction", "StopTransaction", "MeterValues", "DataTransfer"]
 
-    /// Handles one text message from `charger`; returns the text to send back, if any.
+    /// Handles one text message from `charger`; calls `answer` exactly once with the text to send back (nil: none).
     ///
-    /// Only the awaiting steps are async; reading, validating, recording and answering are synchronous functions.
-    /// Why: a task keeps the memory its deepest async frames ever needed for as long as it lives, and this runs in
-    /// every charger's connection task. As one async function with the dispatch switch inlined, its frames were
-    /// 12 KiB per connected charger (heaptrack, issue 8).
-    func handle(_ text: String, from charger: ChargerContext, calls: ChargerCallQueue? = nil) async -> String? {
+    /// Runs on the connection's event loop and waits for nothing: what needs no store is answered before this
+    /// returns; MeterValues is answered from the writer's commit callback; the few actions that read the store or
+    /// chain several steps (BootNotification, Authorize, Start/StopTransaction, DataTransfer) run in a short task.
+    /// No task lives per connection (a task keeps the memory its deepest frames ever needed; issue 8).
+    func handle(_ text: String, from charger: ChargerContext, calls: ChargerCallQueue?, answer: @escaping @Sendable (String?) -> Void) {
         let receivedMs = Timestamp.nowMilliseconds()
         switch triage(text, from: charger, receivedMs: receivedMs) {
         case .answered(let reply):
-            return reply
-        case .answerToCommand(let answer):
-            if await calls?.deliver(answer) != true {
-                logger.warning("answer to no outstanding command", metadata: ["charger": "\(charger.chargerID)", "id": "\(answer.messageID)"])
+            answer(reply)
+        case .answerToCommand(let frame):
+            Task {
+                if await calls?.deliver(frame) != true {
+                    logger.warning("answer to no outstanding command", metadata: ["charger": "\(charger.chargerID)", "id": "\(frame.messageID)"])
+                }
+                answer(nil)
             }
-            return nil
         case .call(let call, let validated):
-            let outcome: Result<JSONValue, any Error>
-            do {
-                outcome = .success(try await dispatch(validated, from: charger, receivedMs: receivedMs))
-            } catch {
-                outcome = .failure(error)
+            process(validated, from: charger, receivedMs: receivedMs) { outcome in
+                answer(self.conclude(call, outcome, charger.chargerID, cacheIn: charger))
             }
-            return conclude(call, outcome, charger.chargerID, cacheIn: charger)
         }
     }
 
@@ -138,24 +135,49 @@ final class CentralSystem: Sendable {
         return reply(text, chargerID, type: .callError, action: call.action, id: call.messageID)
     }
 
-    /// Processes a valid CALL; the answer payload, or an OCPPError for a CALLERROR. One function per awaiting action
-    /// (each with its own small async frame, see `handle`); the rest is answered synchronously.
-    private func dispatch(_ validated: ValidatedPayload, from charger: ChargerContext, receivedMs: Int64) async throws -> JSONValue {
+    /// Processes a valid CALL and calls `then` with the answer payload, or an OCPPError for a CALLERROR.
+    private func process(
+        _ validated: ValidatedPayload, from charger: ChargerContext, receivedMs: Int64, then: @escaping @Sendable (Result<JSONValue, any Error>) -> Void
+    ) {
         let action = validated.action
         if action.initiator == .centralSystem {
-            throw OCPPError(.notSupported, "\(action.rawValue) is sent by a central system, not to it")
+            return then(.failure(OCPPError(.notSupported, "\(action.rawValue) is sent by a central system, not to it")))
         }
         if action != .bootNotification, charger.registration == "Rejected" {
-            throw OCPPError(.securityError, "the charger is not accepted by this central system: send BootNotification")
+            return then(.failure(OCPPError(.securityError, "the charger is not accepted by this central system: send BootNotification")))
         }
         switch action {
+        case .meterValues:
+            // The bulk of a charger's traffic: answered from the commit callback, without a task.
+            do {
+                let request = try MeterValuesRequest(json: validated.payload)
+                writer.submit(.meterValues(chargerID: charger.chargerID, request, receivedMs: receivedMs)) { result in
+                    then(result.map { _ in MeterValuesResponse().json })
+                }
+            } catch {
+                then(.failure(error))
+            }
+        case .bootNotification, .authorize, .startTransaction, .stopTransaction, .dataTransfer:
+            Task {
+                do {
+                    then(.success(try await self.awaitingAction(validated, from: charger, receivedMs: receivedMs)))
+                } catch {
+                    then(.failure(error))
+                }
+            }
+        default:
+            then(Result { try answerAtOnce(validated, charger.chargerID, receivedMs) })
+        }
+    }
+
+    /// The actions that read the store or chain several writes.
+    private func awaitingAction(_ validated: ValidatedPayload, from charger: ChargerContext, receivedMs: Int64) async throws -> JSONValue {
+        switch validated.action {
         case .bootNotification: return try await boot(validated, charger, receivedMs)
         case .authorize: return try await authorize(validated, receivedMs)
         case .startTransaction: return try await startTransaction(validated, charger.chargerID, receivedMs)
         case .stopTransaction: return try await stopTransaction(validated, charger.chargerID, receivedMs)
-        case .meterValues: return try await meterValues(validated, charger.chargerID, receivedMs)
-        case .dataTransfer: return try await dataTransfer(validated, charger.chargerID, receivedMs)
-        default: return try answerAtOnce(validated, charger.chargerID, receivedMs)
+        default: return try await dataTransfer(validated, charger.chargerID, receivedMs)
         }
     }
 
@@ -221,12 +243,6 @@ final class CentralSystem: Sendable {
         var info: IdTagInfo?
         if let tag = stop.idTag { info = try await idTagInfo(tag, nowMs: receivedMs) }
         return StopTransactionResponse(idTagInfo: info).json
-    }
-
-    private func meterValues(_ validated: ValidatedPayload, _ chargerID: String, _ receivedMs: Int64) async throws -> JSONValue {
-        let request = try MeterValuesRequest(json: validated.payload)
-        _ = try await writer.submit(.meterValues(chargerID: chargerID, request, receivedMs: receivedMs))
-        return MeterValuesResponse().json
     }
 
     private func dataTransfer(_ validated: ValidatedPayload, _ chargerID: String, _ receivedMs: Int64) async throws -> JSONValue {

@@ -1,43 +1,230 @@
 import Foundation
 import GRDB
-import HummingbirdWebSocket
 import Logging
+import NIOCore
 import NIOWebSocket
 import Shared
+import Synchronization
 
-/// One charger socket: registers with the registry (closing a socket it replaces), reads messages in order and
-/// answers each before reading the next (OCPP-J allows one outstanding CALL per direction).
-struct ChargerConnection: Sendable {
+/// One charger socket: the last handler of its channel once the WebSocket upgrade is done. It registers with the
+/// registry (closing a socket it replaces), hands each text message to the central system and writes the answer,
+/// one message at a time (OCPP-J allows one outstanding CALL per direction), all on the channel's event loop.
+///
+/// No Swift task lives per connection: a task keeps the allocator slabs its deepest frames ever needed, and those
+/// were most of an idle charger's memory (issue 8). Messages that arrive while one is being answered wait in
+/// `backlog`, and reads are held until it is empty, so a flooding charger is slowed down rather than buffered.
+final class ChargerConnection: ChannelDuplexHandler {
+    typealias InboundIn = WebSocketFrame
+    typealias OutboundIn = WebSocketFrame
+    typealias OutboundOut = WebSocketFrame
+
     let chargerID: String
     let subprotocol: String?
     let endpoint: ChargerEndpoint
 
-    /// Runs the socket to its end. The loop keeps only references across its awaits (a task keeps the memory its
-    /// async frames once needed for as long as it lives, and there is one per connected charger).
-    func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
-        let (context, calls, serial) = await attach(outbound)
-        let system = endpoint.centralSystem
-        do {
-            for try await message in inbound.messages(maxSize: endpoint.configuration.maxMessageBytes) {
-                guard case .text(let text) = message else {
-                    endpoint.logger.warning("binary message ignored", metadata: ["charger": "\(chargerID)"])
-                    continue
-                }
-                noteActivity(context)
-                if let reply = await system.handle(text, from: context, calls: calls) {
-                    try await outbound.write(.text(reply))
-                }
-            }
-        } catch {
-            endpoint.logger.debug("connection ended with error", metadata: ["charger": "\(chargerID)", "error": "\(error)"])
-        }
-        await detach(context, calls, serial)
+    private struct Registration {
+        var context: ChargerContext
+        var calls: ChargerCallQueue
+        var serial: UInt64
     }
 
+    /// Set once the registry knows this socket; messages wait in `backlog` until then.
+    private var registration: Registration?
+    private var backlog: [String] = []
+    /// A message is with the central system (or registration is under way).
+    private var busy = true
+    /// `handle` is on the stack: an answer given synchronously must not start the next message recursively.
+    private var processing = false
+    /// The channel asked to read while busy; the read is issued once the backlog is done.
+    private var readHeld = false
+    private var inactive = false
+    private var pingTask: RepeatedTask?
+    private var awaitingPong = false
+
+    init(chargerID: String, subprotocol: String?, endpoint: ChargerEndpoint) {
+        self.chargerID = chargerID
+        self.subprotocol = subprotocol
+        self.endpoint = endpoint
+    }
+
+    // MARK: Channel events
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        let channel = context.channel
+        let registered: @Sendable (Registration) -> Void = { registration in
+            channel.eventLoop.execute {
+                let (connection, context) = bound.value
+                connection.registered(registration, context: context)
+            }
+        }
+        let endpoint = self.endpoint, chargerID = self.chargerID, subprotocol = self.subprotocol
+        Task {
+            registered(await ChargerConnection.register(chargerID, subprotocol: subprotocol, channel: channel, endpoint: endpoint))
+        }
+        let interval = endpoint.configuration.pingInterval
+        if interval > 0 {
+            pingTask = context.eventLoop.scheduleRepeatedTask(initialDelay: .seconds(Int64(interval)), delay: .seconds(Int64(interval))) { _ in
+                let (connection, context) = bound.value
+                connection.ping(context: context)
+            }
+        }
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        switch frame.opcode {
+        case .text:
+            var payload = frame.unmaskedData
+            let text = payload.readString(length: payload.readableBytes) ?? ""
+            if busy || !backlog.isEmpty {
+                backlog.append(text)
+            } else {
+                process(text, context: context)
+                drain(context: context)
+            }
+        case .binary:
+            endpoint.logger.warning("binary message ignored", metadata: ["charger": "\(chargerID)"])
+        case .ping:
+            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)), promise: nil)
+        case .pong:
+            awaitingPong = false
+        case .connectionClose:
+            // Echo the charger's close code, then end the connection (RFC 6455 §5.5.1).
+            var data = frame.unmaskedData
+            let code = data.readWebSocketErrorCode() ?? .normalClosure
+            close(context: context, code: code, reason: nil)
+        default:
+            break
+        }
+    }
+
+    /// Reads wait while a message is being answered: backpressure on a charger that does not wait for answers.
+    func read(context: ChannelHandlerContext) {
+        if busy || !backlog.isEmpty {
+            readHeld = true
+        } else {
+            context.read()
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        endpoint.logger.debug("connection ended with error", metadata: ["charger": "\(chargerID)", "error": "\(error)"])
+        if error is NIOWebSocketFrameAggregator.Error {
+            close(context: context, code: .messageTooLarge, reason: nil)
+        } else {
+            context.close(promise: nil)
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        inactive = true
+        pingTask?.cancel()
+        pingTask = nil
+        backlog.removeAll()
+        if let registration { unregister(registration) }
+        context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        pingTask?.cancel()
+        pingTask = nil
+    }
+
+    // MARK: Messages
+
+    private func registered(_ registration: Registration, context: ChannelHandlerContext) {
+        self.registration = registration
+        if inactive {
+            unregister(registration)
+            return
+        }
+        busy = false
+        drain(context: context)
+    }
+
+    private func process(_ text: String, context: ChannelHandlerContext) {
+        guard let registration else { return }
+        busy = true
+        noteActivity(registration.context)
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        let loop = context.eventLoop
+        processing = true
+        endpoint.centralSystem.handle(text, from: registration.context, calls: registration.calls) { reply in
+            if loop.inEventLoop {
+                let (connection, context) = bound.value
+                connection.answered(reply, context: context)
+            } else {
+                loop.execute {
+                    let (connection, context) = bound.value
+                    connection.answered(reply, context: context)
+                }
+            }
+        }
+        processing = false
+    }
+
+    private func answered(_ reply: String?, context: ChannelHandlerContext) {
+        busy = false
+        if let reply, !inactive {
+            let frame = WebSocketFrame(fin: true, opcode: .text, data: context.channel.allocator.buffer(string: reply))
+            context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
+        }
+        if !processing { drain(context: context) }
+    }
+
+    /// Handles waiting messages while their answers come synchronously; then lets the channel read again.
+    private func drain(context: ChannelHandlerContext) {
+        while !busy, !inactive, !backlog.isEmpty {
+            process(backlog.removeFirst(), context: context)
+        }
+        if backlog.isEmpty, backlog.capacity > 0 { backlog = [] }
+        if !busy, readHeld, !inactive {
+            readHeld = false
+            context.read()
+        }
+    }
+
+    private func noteActivity(_ charger: ChargerContext) {
+        let nowMs = Timestamp.nowMilliseconds()
+        if charger.touch(atMs: nowMs) {
+            endpoint.centralSystem.events.publish(ServerEvent(atMs: nowMs, chargerID: chargerID, kind: .online, detail: [:]))
+        }
+    }
+
+    /// A ping each interval; a charger that has not answered the previous one by then is gone (half-open TCP).
+    private func ping(context: ChannelHandlerContext) {
+        guard !inactive else { return }
+        if awaitingPong {
+            endpoint.logger.info("no pong: closing", metadata: ["charger": "\(chargerID)"])
+            close(context: context, code: .goingAway, reason: "Ping timeout")
+            return
+        }
+        awaitingPong = true
+        let frame = WebSocketFrame(fin: true, opcode: .ping, data: context.channel.allocator.buffer(string: "ocpp"))
+        context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
+    }
+
+    private func close(context: ChannelHandlerContext, code: WebSocketErrorCode, reason: String?) {
+        guard !inactive else { return }
+        let frame = Self.closeFrame(code: code, reason: reason, allocator: context.channel.allocator)
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(frame)).whenComplete { _ in channel.close(promise: nil) }
+    }
+
+    static func closeFrame(code: WebSocketErrorCode, reason: String?, allocator: ByteBufferAllocator) -> WebSocketFrame {
+        var data = allocator.buffer(capacity: 2 + (reason?.utf8.count ?? 0))
+        data.write(webSocketErrorCode: code)
+        if let reason { data.writeString(reason) }
+        return WebSocketFrame(fin: true, opcode: .connectionClose, data: data)
+    }
+
+    // MARK: Registry
+
     /// The charger's context (registration as stored), registered as its current connection; closes the one it replaces.
-    private func attach(_ outbound: WebSocketOutboundWriter) async -> (ChargerContext, ChargerCallQueue, UInt64) {
+    private static func register(_ chargerID: String, subprotocol: String?, channel: any Channel, endpoint: ChargerEndpoint) async -> Registration {
         let system = endpoint.centralSystem
-        let known: (registration: String, interval: Int?)? = try? await endpoint.database.read { [chargerID] db in
+        let known: (registration: String, interval: Int?)? = try? await endpoint.database.read { db in
             try Row.fetchOne(db, sql: "SELECT registration, heartbeat_interval FROM chargers WHERE id = ?", arguments: [chargerID])
                 .map { ($0["registration"], $0["heartbeat_interval"]) }
         }
@@ -58,8 +245,13 @@ struct ChargerConnection: Sendable {
             chargerID,
             ChargerRegistry.Connection(
                 serial: serial, context: context, calls: calls,
-                send: { text in try await outbound.write(.text(text)) },
-                close: { reason in try? await outbound.close(.goingAway, reason: reason) }
+                send: { text in
+                    try await channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .text, data: channel.allocator.buffer(string: text))).get()
+                },
+                close: { reason in
+                    try? await channel.writeAndFlush(closeFrame(code: .goingAway, reason: reason, allocator: channel.allocator)).get()
+                    try? await channel.close()
+                }
             )
         )
         if let previous {
@@ -70,23 +262,21 @@ struct ChargerConnection: Sendable {
         system.events.publish(
             ServerEvent(atMs: nowMs, chargerID: chargerID, kind: .connect, detail: ["subprotocol": subprotocol.map(JSONValue.string) ?? "none"])
         )
-        return (context, calls, serial)
+        return Registration(context: context, calls: calls, serial: serial)
     }
 
-    private func noteActivity(_ context: ChargerContext) {
-        let nowMs = Timestamp.nowMilliseconds()
-        if context.touch(atMs: nowMs) {
-            endpoint.centralSystem.events.publish(ServerEvent(atMs: nowMs, chargerID: chargerID, kind: .online, detail: [:]))
+    private func unregister(_ registration: Registration) {
+        let endpoint = self.endpoint, chargerID = self.chargerID
+        endpoint.unregistering.add(1, ordering: .relaxed)
+        Task {
+            defer { endpoint.unregistering.subtract(1, ordering: .releasing) }
+            let system = endpoint.centralSystem
+            await registration.calls.close()
+            let endMs = Timestamp.nowMilliseconds()
+            if await endpoint.registry.detach(chargerID, serial: registration.serial) {
+                system.writer.submitDetached(.seen(chargerID: chargerID, atMs: endMs, online: false, registrationIfNew: registration.context.registration))
+            }
+            system.events.publish(ServerEvent(atMs: endMs, chargerID: chargerID, kind: .disconnect, detail: [:]))
         }
-    }
-
-    private func detach(_ context: ChargerContext, _ calls: ChargerCallQueue, _ serial: UInt64) async {
-        let system = endpoint.centralSystem
-        await calls.close()
-        let endMs = Timestamp.nowMilliseconds()
-        if await endpoint.registry.detach(chargerID, serial: serial) {
-            system.writer.submitDetached(.seen(chargerID: chargerID, atMs: endMs, online: false, registrationIfNew: context.registration))
-        }
-        system.events.publish(ServerEvent(atMs: endMs, chargerID: chargerID, kind: .disconnect, detail: [:]))
     }
 }

@@ -1,21 +1,22 @@
 import Foundation
 import GRDB
-import HTTPTypes
-import Hummingbird
-import HummingbirdWebSocket
 import Logging
 import NIOCore
+import NIOHTTP1
+import NIOWebSocket
 import Shared
+import Synchronization
 
 /// The WebSocket endpoint chargers connect to: `ws://HOST:PORT/<any path>/<chargePointId>` with subprotocol
-/// `ocpp1.6` (J§3). Refusals are HTTP 400 with a log line saying why.
-/// A class for the same reason as `CentralSystem`: each connection task holds it.
+/// `ocpp1.6` (J§3). Refusals are HTTP 400 with a log line saying why (`ChargerHTTPHandler`).
 final class ChargerEndpoint: Sendable {
     let centralSystem: CentralSystem
     let registry: ChargerRegistry
     let database: DatabasePool
     let configuration: ServerConfiguration
     let logger: Logger
+    /// Closed connections still unregistering (the shutdown waits for them).
+    let unregistering = Atomic<Int>(0)
 
     init(centralSystem: CentralSystem, registry: ChargerRegistry, database: DatabasePool, configuration: ServerConfiguration, logger: Logger) {
         self.centralSystem = centralSystem
@@ -53,25 +54,55 @@ final class ChargerEndpoint: Sendable {
         return .refuse(reason: "offered subprotocols \(offered.joined(separator: ",")) do not include ocpp1.6")
     }
 
-    func shouldUpgrade(_ request: HTTPRequest) -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>> {
-        guard let chargerID = Self.chargerID(fromPath: request.path ?? "") else {
-            logger.warning("connection refused", metadata: ["reason": "no charge point id in path \(request.path ?? "")"])
-            return .dontUpgrade
-        }
-        switch Self.negotiate(offers: request.headerFields[values: .secWebSocketProtocol], chargerID: chargerID, configuration: configuration) {
-        case .refuse(let reason):
-            logger.warning("connection refused", metadata: ["charger": "\(chargerID)", "reason": "\(reason)"])
-            centralSystem.events.publish(
-                ServerEvent(atMs: Timestamp.nowMilliseconds(), chargerID: chargerID, kind: .rejected, detail: ["reason": .string(reason)])
-            )
-            return .dontUpgrade
-        case .accept(let subprotocol):
-            var headers = HTTPFields()
-            if let subprotocol { headers[.secWebSocketProtocol] = subprotocol }
-            let connection = ChargerConnection(chargerID: chargerID, subprotocol: subprotocol, endpoint: self)
-            return .upgrade(headers) { inbound, outbound, _ in
-                await connection.run(inbound: inbound, outbound: outbound)
+    /// The WebSocket upgrader for the charger port: negotiates, then puts a `ChargerConnection` at the end of the
+    /// channel. Fragmented messages are joined up to `maxMessageBytes`.
+    func upgrader() -> NIOWebSocketServerUpgrader {
+        let maxBytes = configuration.maxMessageBytes
+        return NIOWebSocketServerUpgrader(
+            maxFrameSize: maxBytes,
+            automaticErrorHandling: true,
+            shouldUpgrade: { channel, head in
+                guard case .accept(_, let subprotocol) = self.decide(head, announce: true) else {
+                    return channel.eventLoop.makeSucceededFuture(nil)
+                }
+                var headers = HTTPHeaders()
+                if let subprotocol { headers.add(name: "Sec-WebSocket-Protocol", value: subprotocol) }
+                return channel.eventLoop.makeSucceededFuture(headers)
+            },
+            upgradePipelineHandler: { channel, head in
+                channel.eventLoop.makeCompletedFuture {
+                    guard case .accept(let chargerID, let subprotocol) = self.decide(head, announce: false) else { return }
+                    try channel.pipeline.syncOperations.addHandlers(
+                        NIOWebSocketFrameAggregator(minNonFinalFragmentSize: 0, maxAccumulatedFrameCount: 4096, maxAccumulatedFrameSize: maxBytes),
+                        ChargerConnection(chargerID: chargerID, subprotocol: subprotocol, endpoint: self)
+                    )
+                }
             }
+        )
+    }
+
+    enum Decision: Equatable {
+        case accept(chargerID: String, subprotocol: String?)
+        case refuse
+    }
+
+    /// Whether to upgrade a handshake; `announce` logs and publishes a refusal (once per handshake).
+    private func decide(_ head: HTTPRequestHead, announce: Bool) -> Decision {
+        guard let chargerID = Self.chargerID(fromPath: head.uri) else {
+            if announce { logger.warning("connection refused", metadata: ["reason": "no charge point id in path \(head.uri)"]) }
+            return .refuse
+        }
+        switch Self.negotiate(offers: head.headers["Sec-WebSocket-Protocol"], chargerID: chargerID, configuration: configuration) {
+        case .refuse(let reason):
+            if announce {
+                logger.warning("connection refused", metadata: ["charger": "\(chargerID)", "reason": "\(reason)"])
+                centralSystem.events.publish(
+                    ServerEvent(atMs: Timestamp.nowMilliseconds(), chargerID: chargerID, kind: .rejected, detail: ["reason": .string(reason)])
+                )
+            }
+            return .refuse
+        case .accept(let subprotocol):
+            return .accept(chargerID: chargerID, subprotocol: subprotocol)
         }
     }
 }

@@ -1,7 +1,6 @@
 import Foundation
 import GRDB
 import Hummingbird
-import HummingbirdWebSocket
 import Logging
 import ServiceLifecycle
 import Shared
@@ -39,26 +38,12 @@ struct ServerAssembly {
         _ = OCPPSchemas.v16.count
         let centralSystem = CentralSystem(configuration: configuration, writer: writer, database: database, events: events, logger: logger)
         let endpoint = ChargerEndpoint(centralSystem: centralSystem, registry: registry, database: database, configuration: configuration, logger: logger)
-        let router = Router()
-        router.get("/health") { _, _ in "ok\n" }
-        let autoPing: AutoPingSetup = configuration.pingInterval > 0 ? .enabled(timePeriod: .seconds(configuration.pingInterval)) : .disabled
-        let app = Application(
-            router: router,
-            server: .http1WebSocketUpgrade(
-                configuration: .init(ws: .init(maxFrameSize: configuration.maxMessageBytes, autoPing: autoPing))
-            ) { request, _, _ in
-                endpoint.shouldUpgrade(request)
-            },
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "ocpp-serve"),
-            onServerRunning: { channel in
-                let port = channel.localAddress?.port ?? configuration.port
-                print("listening on port \(port)")
-                fflush(nil)
-            },
-            logger: logger
-        )
+        let chargers = ChargerServer(endpoint: endpoint, host: configuration.host, port: configuration.port, logger: logger) { port in
+            print("listening on port \(port)")
+            fflush(nil)
+        }
         let housekeeping = Housekeeping(registry: registry, writer: writer, events: events, configuration: configuration, logger: logger)
-        var services: [any Service] = [writer, checkpointer, housekeeping, app]
+        var services: [any Service] = [writer, checkpointer, housekeeping, chargers]
         services += try controlServices()
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)

@@ -29,7 +29,8 @@ final class StoreWriter: Service, Sendable {
 
     private struct Item: Sendable {
         var operation: StoreOperation
-        var continuation: CheckedContinuation<StoreResult, any Error>?
+        /// Called once the operation committed or failed; nil for detached operations.
+        var completion: (@Sendable (Result<StoreResult, any Error>) -> Void)?
     }
 
     private struct Queue: Sendable {
@@ -52,13 +53,19 @@ final class StoreWriter: Service, Sendable {
     /// Applies `operation` and returns once it is committed.
     func submit(_ operation: StoreOperation) async throws -> StoreResult {
         try await withCheckedThrowingContinuation { continuation in
-            enqueue(Item(operation: operation, continuation: continuation))
+            submit(operation) { continuation.resume(with: $0) }
         }
+    }
+
+    /// Applies `operation` and calls `completion` on the writer's thread once it is committed (or failed). For
+    /// callers on an event loop: no task waits, the answer is written from the callback.
+    func submit(_ operation: StoreOperation, completion: @escaping @Sendable (Result<StoreResult, any Error>) -> Void) {
+        enqueue(Item(operation: operation, completion: completion))
     }
 
     /// Queues `operation` without waiting for its commit (raw frames, events, last-seen times).
     func submitDetached(_ operation: StoreOperation) {
-        enqueue(Item(operation: operation, continuation: nil))
+        enqueue(Item(operation: operation, completion: nil))
     }
 
     private func enqueue(_ item: Item) {
@@ -70,7 +77,7 @@ final class StoreWriter: Service, Sendable {
             return (waiter, false)
         }
         if rejected {
-            item.continuation?.resume(throwing: StoreWriterError.closed)
+            item.completion?(.failure(StoreWriterError.closed))
         }
         waiter?.resume()
     }
@@ -176,16 +183,12 @@ final class StoreWriter: Service, Sendable {
                 $0.commitNanoseconds += elapsed.nanoseconds
             }
             for (item, result) in zip(batch, results) {
-                switch result {
-                case .success(let value): item.continuation?.resume(returning: value)
-                case .failure(let error):
-                    logger.error("store write failed", metadata: ["error": "\(error)"])
-                    item.continuation?.resume(throwing: error)
-                }
+                if case .failure(let error) = result { logger.error("store write failed", metadata: ["error": "\(error)"]) }
+                item.completion?(result)
             }
         } catch {
             logger.error("store commit failed", metadata: ["error": "\(error)", "operations": "\(batch.count)"])
-            for item in batch { item.continuation?.resume(throwing: error) }
+            for item in batch { item.completion?(.failure(error)) }
         }
     }
 }

@@ -1,0 +1,46 @@
+import NIOCore
+import NIOHTTP1
+import NIOWebSocket
+
+/// Plain HTTP on the charger port: `GET /health` answers `ok`, a refused WebSocket handshake gets 400 (the reason is
+/// in the server log), anything else 404. Each answer closes the connection; chargers do not talk plain HTTP.
+/// Removed from the pipeline when a WebSocket upgrade succeeds.
+final class ChargerHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private var answer: (status: HTTPResponseStatus, body: String)?
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            let path = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+            if head.headers.contains(name: "Upgrade") {
+                answer = (.badRequest, "WebSocket upgrade refused: the server log says why\n")
+            } else if head.method == .GET, path == "/health" {
+                answer = (.ok, "ok\n")
+            } else {
+                answer = (.notFound, "not found\n")
+            }
+        case .body:
+            break
+        case .end:
+            guard let answer else { return }
+            self.answer = nil
+            var headers = HTTPHeaders()
+            headers.add(name: "Content-Type", value: "text/plain; charset=utf-8")
+            headers.add(name: "Content-Length", value: "\(answer.body.utf8.count)")
+            headers.add(name: "Connection", value: "close")
+            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: answer.status, headers: headers))), promise: nil)
+            context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: answer.body)))), promise: nil)
+            let channel = context.channel
+            context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // A refused upgrade arrives here as an error and then as a plain request, which gets the 400.
+        if error is NIOWebSocketUpgradeError { return }
+        context.close(promise: nil)
+    }
+}
