@@ -75,8 +75,7 @@ final class ChargerConnection: ChannelDuplexHandler {
         let frame = unwrapInboundIn(data)
         switch frame.opcode {
         case .text:
-            var payload = frame.unmaskedData
-            let text = payload.readString(length: payload.readableBytes) ?? ""
+            let text = Self.text(of: frame)
             if busy || !backlog.isEmpty {
                 backlog.append(text)
             } else {
@@ -210,6 +209,34 @@ final class ChargerConnection: ChannelDuplexHandler {
         let frame = Self.closeFrame(code: code, reason: reason, allocator: context.channel.allocator)
         let channel = context.channel
         context.writeAndFlush(wrapOutboundOut(frame)).whenComplete { _ in channel.close(promise: nil) }
+    }
+
+    /// A text frame's payload as a string, unmasked while copied (one pass and one allocation; NIO's `unmaskedData`
+    /// copies the buffer, XORs it a byte at a time, and the string is a second copy). Invalid UTF-8 is repaired.
+    static func text(of frame: WebSocketFrame) -> String {
+        guard let key = frame.maskKey, frame.extensionData == nil else {
+            var data = frame.unmaskedData
+            return data.readString(length: data.readableBytes) ?? ""
+        }
+        let keyBytes = [key[0], key[1], key[2], key[3]]
+        let mask32 = keyBytes.withUnsafeBytes { $0.loadUnaligned(as: UInt32.self) }
+        let mask64 = UInt64(mask32) | UInt64(mask32) << 32
+        return frame.data.withUnsafeReadableBytes { source in
+            String(unsafeUninitializedCapacity: source.count) { target in
+                let count = source.count
+                var i = 0
+                while i + 8 <= count {
+                    let word = source.loadUnaligned(fromByteOffset: i, as: UInt64.self) ^ mask64
+                    UnsafeMutableRawBufferPointer(target).storeBytes(of: word, toByteOffset: i, as: UInt64.self)
+                    i += 8
+                }
+                while i < count {
+                    target[i] = source[i] ^ keyBytes[i & 3]
+                    i += 1
+                }
+                return count
+            }
+        }
     }
 
     static func closeFrame(code: WebSocketErrorCode, reason: String?, allocator: ByteBufferAllocator) -> WebSocketFrame {

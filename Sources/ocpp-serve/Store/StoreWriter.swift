@@ -124,10 +124,15 @@ final class StoreWriter: Service, Sendable {
     private func nextBatch() async -> ([Item], Bool) {
         while true {
             let taken: ([Item], Bool)? = queue.withLock { queue in
+                if queue.pending.count > maxBatch {
+                    let batch = Array(queue.pending.prefix(maxBatch))
+                    queue.pending.removeFirst(maxBatch)
+                    return (batch, queue.closed)
+                }
                 if !queue.pending.isEmpty {
-                    let count = min(queue.pending.count, maxBatch)
-                    let batch = Array(queue.pending.prefix(count))
-                    queue.pending.removeFirst(count)
+                    // The usual case: take the whole queue, neither copying it nor keeping its capacity.
+                    let batch = queue.pending
+                    queue.pending = []
                     return (batch, queue.closed)
                 }
                 return queue.closed ? ([], true) : nil
