@@ -14,8 +14,11 @@ struct OcppServeCommand: AsyncParsableCommand {
         abstract: "The OCPP 1.6J central system: chargers connect over WebSocket; every message is answered and stored in SQLite.",
         discussion: """
             Chargers connect to ws://HOST:PORT/<any path>/<chargePointId> offering the subprotocol ocpp1.6.
+            A refused handshake gets HTTP 400 (the log says why); GET /health on the same port answers "ok".
             Transaction messages are acknowledged only after they are committed (group commit, WAL).
-            SIGINT/SIGTERM: stop accepting, close connections, commit what is queued, exit 0.
+            Messages are answered in order, one at a time per charger; a message over --max-message closes the
+            socket with 1009, a charger that has not answered the previous ping by the next one with 1001.
+            SIGINT/SIGTERM: stop accepting, close chargers with 1001 "server shutting down", commit what is queued, exit 0.
             Settings come from flags, else from --config FILE (YAML, keys named like the flags), else defaults.
             """,
         version: ToolkitVersion.current
@@ -56,7 +59,7 @@ struct OcppServeCommand: AsyncParsableCommand {
     @Option(help: "Accept this charger id without a subprotocol offer, as OCPP 1.6 ('*' for all). Repeatable.")
     var acceptWithoutSubprotocol: [String] = []
 
-    @Option(help: "Seconds between server WebSocket pings; 0 disables. (default: 30)")
+    @Option(help: "Seconds between server WebSocket pings; a charger that has not answered one by the next is closed. 0 disables. (default: 30)")
     var pingInterval: Int?
 
     @Option(help: "Mark a connected charger offline after this many heartbeat intervals of silence. (default: 3)")
@@ -68,7 +71,7 @@ struct OcppServeCommand: AsyncParsableCommand {
     @Option(help: "Payload validation of what chargers send: lenient (repair vendor quirks) or strict. (default: lenient)")
     var validation: String?
 
-    @Option(help: "Largest WebSocket message accepted, in bytes. (default: 1048576)")
+    @Option(help: "Largest WebSocket message accepted (fragments joined), in bytes; larger closes the socket with 1009. (default: 1048576)")
     var maxMessage: Int?
 
     @Option(help: "DataTransfer vendorId answered Accepted (others get UnknownVendorId). Repeatable.")
