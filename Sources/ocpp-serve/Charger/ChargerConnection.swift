@@ -218,9 +218,9 @@ final class ChargerConnection: ChannelDuplexHandler {
             var data = frame.unmaskedData
             return data.readString(length: data.readableBytes) ?? ""
         }
-        let keyBytes = [key[0], key[1], key[2], key[3]]
-        let mask32 = keyBytes.withUnsafeBytes { $0.loadUnaligned(as: UInt32.self) }
-        let mask64 = UInt64(mask32) | UInt64(mask32) << 32
+        // The key repeated over 8 bytes, in memory order (a little-endian value, read back as the host's).
+        let mask32 = UInt64(key[0]) | UInt64(key[1]) << 8 | UInt64(key[2]) << 16 | UInt64(key[3]) << 24
+        let mask64 = UInt64(littleEndian: mask32 | mask32 << 32)
         return frame.data.withUnsafeReadableBytes { source in
             String(unsafeUninitializedCapacity: source.count) { target in
                 let count = source.count
@@ -231,7 +231,7 @@ final class ChargerConnection: ChannelDuplexHandler {
                     i += 8
                 }
                 while i < count {
-                    target[i] = source[i] ^ keyBytes[i & 3]
+                    target[i] = source[i] ^ key[i & 3]
                     i += 1
                 }
                 return count

@@ -41,9 +41,10 @@ final class ChargerServer: Service, Sendable {
                 self.track(channel)
                 return channel.eventLoop.makeCompletedFuture {
                     let http = ChargerHTTPHandler()
+                    let boundHTTP = NIOLoopBound(http, eventLoop: channel.eventLoop)
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(
                         withServerUpgrade: (upgraders: [upgrader], completionHandler: { context in
-                            context.pipeline.syncOperations.removeHandler(http, promise: nil)
+                            context.pipeline.syncOperations.removeHandler(boundHTTP.value, promise: nil)
                         })
                     )
                     try channel.pipeline.syncOperations.addHandler(http)
@@ -52,7 +53,7 @@ final class ChargerServer: Service, Sendable {
             .bind(host: host, port: port)
             .get()
         onListening(server.localAddress?.port ?? port)
-        try await withTaskCancellationHandler {
+        await withTaskCancellationHandler {
             await withGracefulShutdownHandler {
                 try? await server.closeFuture.get()
             } onGracefulShutdown: {
