@@ -138,4 +138,23 @@ import Testing
         }
         #expect(online == false)
     }
+
+    @Test func aProtocolViolationClosesOnlyThatSocket() async throws {
+        let server = try await ServerProcess()
+        let port = server.port
+        let (close, answer) = try await RawSocket.blocking {
+            let broken = try RawSocket(port: port)
+            _ = try broken.handshake(id: "BROKEN1")
+            // A control frame may carry at most 125 bytes (RFC 6455 §5.5).
+            try broken.write(RawSocket.frame(opcode: 9, [UInt8](repeating: 0x61, count: 200)))
+            let close = try broken.readFrame()
+            let healthy = try RawSocket(port: port)
+            _ = try healthy.handshake(id: "HEALTHY1")
+            try healthy.write(RawSocket.text(#"[2,"ok1","Heartbeat",{}]"#))
+            return (close, try healthy.readText())
+        }
+        #expect(close.opcode == 8 && close.payload.prefix(2).elementsEqual([0x03, 0xEA]), "close 1002, got \(close.payload)")
+        #expect(answer.contains(#""ok1""#))
+        #expect(await server.stop() == 0)
+    }
 }
