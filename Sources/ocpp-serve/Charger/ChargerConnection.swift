@@ -206,9 +206,17 @@ final class ChargerConnection: ChannelDuplexHandler {
 
     private func close(context: ChannelHandlerContext, code: WebSocketErrorCode, reason: String?) {
         guard !inactive else { return }
-        let frame = Self.closeFrame(code: code, reason: reason, allocator: context.channel.allocator)
-        let channel = context.channel
-        context.writeAndFlush(wrapOutboundOut(frame)).whenComplete { _ in channel.close(promise: nil) }
+        Self.close(context.channel, code: code, reason: reason)
+    }
+
+    /// Sends a close frame, then closes the socket whether or not the frame could be written (the channel may still
+    /// be plain HTTP at shutdown). The future completes once the socket is closed.
+    @discardableResult
+    static func close(_ channel: any Channel, code: WebSocketErrorCode, reason: String?) -> EventLoopFuture<Void> {
+        channel.writeAndFlush(closeFrame(code: code, reason: reason, allocator: channel.allocator)).whenComplete { _ in
+            channel.close(promise: nil)
+        }
+        return channel.closeFuture
     }
 
     /// A text frame's payload as a string, unmasked while copied (one pass and one allocation; NIO's `unmaskedData`
@@ -239,7 +247,7 @@ final class ChargerConnection: ChannelDuplexHandler {
         }
     }
 
-    static func closeFrame(code: WebSocketErrorCode, reason: String?, allocator: ByteBufferAllocator) -> WebSocketFrame {
+    private static func closeFrame(code: WebSocketErrorCode, reason: String?, allocator: ByteBufferAllocator) -> WebSocketFrame {
         var data = allocator.buffer(capacity: 2 + (reason?.utf8.count ?? 0))
         data.write(webSocketErrorCode: code)
         if let reason { data.writeString(reason) }
@@ -275,10 +283,7 @@ final class ChargerConnection: ChannelDuplexHandler {
                 send: { text in
                     try await channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .text, data: channel.allocator.buffer(string: text))).get()
                 },
-                close: { reason in
-                    try? await channel.writeAndFlush(closeFrame(code: .goingAway, reason: reason, allocator: channel.allocator)).get()
-                    try? await channel.close()
-                }
+                close: { reason in try? await close(channel, code: .goingAway, reason: reason).get() }
             )
         )
         if let previous {

@@ -75,11 +75,8 @@ final class ChargerServer: Service, Sendable {
 
     private func closeChargers() async {
         let open = channels.withLock { Array($0.values) }
-        for channel in open {
-            let frame = ChargerConnection.closeFrame(code: .goingAway, reason: "server shutting down", allocator: channel.allocator)
-            channel.writeAndFlush(frame).whenComplete { _ in channel.close(promise: nil) }
-        }
-        for channel in open { try? await channel.closeFuture.get() }
+        let closed = open.map { ChargerConnection.close($0, code: .goingAway, reason: "server shutting down") }
+        for future in closed { try? await future.get() }
         // Each closed connection unregisters in a short task; give those a moment to queue their offline records.
         let deadline = ContinuousClock.now + .seconds(2)
         while endpoint.unregistering.load(ordering: .acquiring) > 0, ContinuousClock.now < deadline {
