@@ -32,6 +32,7 @@ import urllib.parse
 from jsonschema import Draft4Validator, FormatChecker
 from websockets.asyncio.server import serve
 from websockets.exceptions import ConnectionClosed
+from websockets.protocol import State
 
 import ocpp.v16
 from ocpp.exceptions import OCPPError
@@ -506,7 +507,9 @@ class CentralSystem:
         charger_id = charger_id_from_path(connection.request.path)
         session = ChargerSession(charger_id, connection, self)
         entry = session.entry
-        if entry["connected"]:
+        # A charger that closed and reconnected at once may be here before the old
+        # handler has run its cleanup: only a connection still open is a second one.
+        if any(s.id == charger_id and s._connection.state is State.OPEN for s in self.sessions):
             session.error("second concurrent connection for this charger id")
         entry["connections"] += 1
         entry["connected"] = True

@@ -18,6 +18,16 @@ import Testing
         return venv
     }
 
+    /// Both chargers answered (or failed) the script's last command, Reset, and booted again.
+    static func scriptDone(_ report: URL) -> Bool {
+        guard let data = try? Data(contentsOf: report), let result = try? JSONParser.parse(Array(data)) else { return false }
+        return ["PY0001", "PY0002"].allSatisfy { id in
+            let commands = result["chargers"]?[id]?["commands"]?.arrayValue ?? []
+            let boots = (result["chargers"]?[id]?["received"]?.arrayValue ?? []).filter { $0["action"] == "BootNotification" }
+            return commands.contains { $0["action"] == "Reset" } && boots.count >= 2
+        }
+    }
+
     @Test func theSimulatorWorksAgainstThePythonOCPPLibrary() async throws {
         let venv = try await Self.setUpVenv()
         let report = FileManager.default.temporaryDirectory.appendingPathComponent("interop-\(UUID().uuidString).json")
@@ -39,9 +49,11 @@ import Testing
         for _ in 0..<200 where port.withLock({ $0 }) == nil { try await Task.sleep(for: .milliseconds(50)) }
         let csmsPort = try #require(port.withLock { $0 }, "csms.py did not start")
 
+        // The run ends once the central system's script has reset both chargers and they booted again (SIGTERM),
+        // not after a fixed time a loaded machine may not keep to.
         let sim = try await ToolRun.run(
             "ocpp-sim", ["--url", "ws://127.0.0.1:\(csmsPort)/ocpp", "--chargers", "2", "--prefix", "PY", "--profile", "ac22", "--scenario", "idle",
-                         "--speed", "60", "--duration", "12", "--json"], timeout: 60
+                         "--speed", "60", "--duration", "90", "--json"], timeout: 100, stopWhen: { Self.scriptDone(report) }
         )
         csms.terminate()
         if await ServePolicyTests.waitForExit(csms, seconds: 10) == nil {

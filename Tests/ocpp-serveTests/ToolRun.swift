@@ -8,10 +8,11 @@ struct ToolRun: Sendable {
     var stderrLines: [String] { stderr.split(separator: "\n", omittingEmptySubsequences: true).map(String.init) }
 
     /// Runs `binary arguments` in a fresh directory (output to files, so no pipe can fill up), with `environment`
-    /// (given that directory) added; killed after `timeout` seconds (status -1).
+    /// (given that directory) added; sent SIGTERM once `stopWhen` (polled every 100 ms) holds, and killed after
+    /// `timeout` seconds (status -1).
     static func run(
         _ binary: String, _ arguments: [String], stdin: String? = nil, timeout: Double = 15,
-        environment: (URL) -> [String: String] = { _ in [:] }
+        environment: (URL) -> [String: String] = { _ in [:] }, stopWhen: (@Sendable () -> Bool)? = nil
     ) async throws -> ToolRun {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ocpp-tool-run-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -42,7 +43,15 @@ struct ToolRun: Sendable {
         process.standardOutput = out
         process.standardError = err
         try process.run()
-        let exit = await ServePolicyTests.waitForExit(process, seconds: timeout)
+        let deadline = ContinuousClock.now + .milliseconds(Int(timeout * 1000))
+        if let stopWhen {
+            while process.isRunning && ContinuousClock.now < deadline && !stopWhen() {
+                try? await Task.sleep(for: .milliseconds(100))
+            }
+            if process.isRunning { process.terminate() }
+        }
+        let left = Double((deadline - ContinuousClock.now).components.seconds) + 0.1
+        let exit = await ServePolicyTests.waitForExit(process, seconds: max(left, 0.1))
         if exit == nil {
             Foundation.kill(process.processIdentifier, SIGKILL)
             _ = await ServePolicyTests.waitForExit(process, seconds: 5)

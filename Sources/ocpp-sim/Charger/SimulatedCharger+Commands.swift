@@ -276,8 +276,11 @@ extension SimulatedCharger {
         for c in connectors.indices where connectors[c].status != .unavailable && connectors[c].status != .faulted {
             connectors[c].status = restingStatus(c)
         }
-        // Give queued messages a moment to leave (a soft reset lets them; the rest go after the next boot).
-        for _ in 0..<20 where online && (inflight != nil || !outbox.isEmpty) && !hard {
+        // A soft reset lets queued messages (the StopTransaction just sent among them) be answered first, for as long
+        // as one CALL may wait: cut short, the charger would send them again after the boot, a repeat the central
+        // system has to recognise. A hard reset drops the socket at once; its messages go after the next boot.
+        let drainEnd = ContinuousClock.now + context.callTimeout
+        while !hard && online && (inflight != nil || !outbox.isEmpty) && ContinuousClock.now < drainEnd {
             try? await Task.sleep(for: .milliseconds(10))
         }
         needsBoot = true
