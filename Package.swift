@@ -24,11 +24,13 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CReadline", path: "Sources/CReadline", providers: [.apt(["libreadline-dev"])]),
+        // sqlite3_config is variadic, which Swift cannot call.
+        .target(name: "CSQLiteTuning", dependencies: [p("GRDBSQLite", "GRDB.swift")]),
         .target(name: "Shared", dependencies: [p("Logging", "swift-log"), p("GRDB", "GRDB.swift")], swiftSettings: strict),
         .executableTarget(
             name: "ocpp-serve",
             dependencies: [
-                "Shared", p("ArgumentParser", "swift-argument-parser"), p("Hummingbird", "hummingbird"),
+                "Shared", "CSQLiteTuning", p("ArgumentParser", "swift-argument-parser"), p("Hummingbird", "hummingbird"),
                 p("HTTPTypes", "swift-http-types"), p("NIOCore", "swift-nio"), p("NIOPosix", "swift-nio"), p("NIOHTTP1", "swift-nio"),
                 p("NIOWebSocket", "swift-nio"), p("Logging", "swift-log"), p("ServiceLifecycle", "swift-service-lifecycle"), p("UnixSignals", "swift-service-lifecycle"),
                 p("GRDB", "GRDB.swift"), p("GRDBSQLite", "GRDB.swift"), p("Yams", "Yams"), p("Crypto", "swift-crypto"),

@@ -1,3 +1,4 @@
+import CSQLiteTuning
 import Foundation
 import GRDB
 import Hummingbird
@@ -20,6 +21,8 @@ struct ServerAssembly {
     init(configuration: ServerConfiguration, logger: Logger) throws {
         self.configuration = configuration
         self.logger = logger
+        // Before SQLite's first use: its memory statistics cost a process-wide mutex per allocation (BENCHMARKS.md).
+        _ = ocpp_sqlite_disable_memory_statistics()
         do {
             database = try StoreDatabase.openForWriting(
                 path: configuration.databasePath, fullSync: configuration.sync == .full, checkpointsAutomatically: false
@@ -48,7 +51,10 @@ struct ServerAssembly {
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         )
-        logger.info("starting", metadata: ["db": "\(configuration.databasePath)", "sync": "\(configuration.sync.rawValue)"])
+        logger.info("starting", metadata: [
+            "db": "\(configuration.databasePath)", "sync": "\(configuration.sync.rawValue)",
+            "sqliteMemoryStatistics": ocpp_sqlite_memory_statistics_enabled() == 0 ? "off" : "on",
+        ])
         defer { if let path = configuration.socketPath { ControlSocket.remove(path) } }
         try await group.run()
         logger.info("exited cleanly")
