@@ -21,8 +21,8 @@ struct ServerAssembly {
     init(configuration: ServerConfiguration, logger: Logger) throws {
         self.configuration = configuration
         self.logger = logger
-        // Before SQLite's first use: its memory statistics cost a process-wide mutex per allocation (BENCHMARKS.md).
-        _ = ocpp_sqlite_disable_memory_statistics()
+        // Before SQLite's first use: no memory statistics, no mutex per connection (CSQLiteTuning.h, BENCHMARKS.md).
+        _ = ocpp_sqlite_configure_process()
         do {
             database = try StoreDatabase.openForWriting(
                 path: configuration.databasePath, fullSync: configuration.sync == .full, checkpointsAutomatically: false
@@ -54,6 +54,7 @@ struct ServerAssembly {
         logger.info("starting", metadata: [
             "db": "\(configuration.databasePath)", "sync": "\(configuration.sync.rawValue)",
             "sqliteMemoryStatistics": ocpp_sqlite_memory_statistics_enabled() == 0 ? "off" : "on",
+            "sqliteConnectionMutex": ocpp_sqlite_connections_have_mutex() == 0 ? "off" : "on",
         ])
         defer { if let path = configuration.socketPath { ControlSocket.remove(path) } }
         try await group.run()
