@@ -50,8 +50,7 @@ struct ToolRun: Sendable {
             }
             if process.isRunning { process.terminate() }
         }
-        let left = Double((deadline - ContinuousClock.now).components.seconds) + 0.1
-        let exit = await ServePolicyTests.waitForExit(process, seconds: max(left, 0.1))
+        let exit = await ServePolicyTests.waitForExit(process, seconds: max((deadline - ContinuousClock.now) / .seconds(1), 0.1))
         if exit == nil {
             Foundation.kill(process.processIdentifier, SIGKILL)
             _ = await ServePolicyTests.waitForExit(process, seconds: 5)
