@@ -85,6 +85,9 @@ struct OcppServeCommand: AsyncParsableCommand {
     )
     var commitInterval: Int?
 
+    @Option(help: "Seconds (by the charger's own sample times) a charger may draw above a limit it accepted before it is flagged limit-ignored. (default: 60)")
+    var limitGrace: Int?
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical. (default: info)")
     var logLevel: String?
 
@@ -153,6 +156,10 @@ struct OcppServeCommand: AsyncParsableCommand {
         if let v = commitInterval ?? file.commitInterval {
             guard (0...1000).contains(v) else { throw ValidationError("--commit-interval expects 0 to 1000 milliseconds (got \(v))") }
             c.commitInterval = .milliseconds(v)
+        }
+        if let v = limitGrace ?? file.limitGrace {
+            guard (0...86_400).contains(v) else { throw ValidationError("--limit-grace expects 0 to 86400 seconds (got \(v))") }
+            c.limitGraceSeconds = v
         }
         if let v = logLevel ?? file.logLevel {
             guard Logger.Level(rawValue: v) != nil else { throw ValidationError("--log-level expects trace, debug, info, notice, warning, error or critical") }

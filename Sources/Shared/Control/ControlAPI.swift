@@ -13,6 +13,12 @@ import Foundation
 ///   with `follow` the last `limit` events since the server started, then live events until the client leaves
 /// - `GET  /v1/tags`, `PUT /v1/tags/{tag}` (body `TagUpdate`), `POST /v1/tags/{tag}/block`, `DELETE /v1/tags/{tag}`
 /// - `GET  /v1/tokens`, `POST /v1/tokens` (body `TokenRequest` → `TokenCreated`), `DELETE /v1/tokens/{name}`: socket only
+/// - `GET  /v1/agents`, `POST /v1/agents` (body `AgentRequest`), `DELETE /v1/agents/{name}`
+/// - `GET  /v1/groups`, `POST /v1/groups` (body `GroupRequest`), `POST /v1/groups/{name}/members` (body
+///   `GroupAssignRequest`), `DELETE /v1/groups/{name}`
+/// - `GET  /v1/limits[?target=ID|group:NAME]` → `[LimitRule]`, `POST /v1/limits` (body `LimitRequest`) → `LimitRule`,
+///   `DELETE /v1/limits/{id}`; `GET /v1/limits/status[?charger=ID]` → `[LimitStatusRecord]`
+/// - `GET  /v1/explain/{charger}[?connector=N&at=T]` → `LimitExplanation`
 /// - `GET  /v1/openapi.json`: this API as an OpenAPI 3.1 document
 ///
 /// The socket client names its user in `userHeader`; commands are recorded with that origin (`socket:alice`) or the
@@ -55,6 +61,11 @@ public enum ControlAPI {
     }
     public static func tag(_ tag: String) -> String { "/v1/tags/\(segment(tag))" }
     public static func token(_ name: String) -> String { "/v1/tokens/\(segment(name))" }
+    public static func agent(_ name: String) -> String { "/v1/agents/\(segment(name))" }
+    public static func group(_ name: String) -> String { "/v1/groups/\(segment(name))" }
+    public static func groupMembers(_ name: String) -> String { "/v1/groups/\(segment(name))/members" }
+    public static func limit(_ id: Int64) -> String { "/v1/limits/\(id)" }
+    public static func explain(_ charger: String) -> String { "/v1/explain/\(segment(charger))" }
 
     /// A query string from the items whose value is not nil (`?a=1&b=x`), values percent-encoded.
     public static func query(_ items: [(String, String?)]) -> String {

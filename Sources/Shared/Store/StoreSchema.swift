@@ -158,6 +158,35 @@ public enum StoreSchema {
                     """
             )
         }
+        // Issue 14: the limit model. Values are TEXT (exact decimals, as the agent typed them); a charger is in at
+        // most one group; an agent's limits go with it; a token may belong to an agent (NULL: the operator's, all scope).
+        migrator.registerMigration("v5-limits") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE agents (
+                        name TEXT PRIMARY KEY NOT NULL, priority INTEGER NOT NULL, scope TEXT NOT NULL, created_ms INTEGER NOT NULL
+                    );
+                    CREATE TABLE charger_groups (
+                        name TEXT PRIMARY KEY NOT NULL, capacity TEXT NOT NULL, unit TEXT NOT NULL CHECK (unit IN ('A','W')),
+                        phases INTEGER NOT NULL DEFAULT 3, created_ms INTEGER NOT NULL
+                    );
+                    CREATE TABLE group_members (
+                        charger_id TEXT PRIMARY KEY NOT NULL,
+                        group_name TEXT NOT NULL REFERENCES charger_groups(name) ON DELETE CASCADE
+                    ) WITHOUT ROWID;
+                    CREATE TABLE limits (
+                        id INTEGER PRIMARY KEY,
+                        agent TEXT NOT NULL REFERENCES agents(name) ON DELETE CASCADE,
+                        target_charger TEXT, target_connector INTEGER NOT NULL DEFAULT 0,
+                        target_group TEXT REFERENCES charger_groups(name) ON DELETE CASCADE,
+                        value TEXT NOT NULL, unit TEXT NOT NULL CHECK (unit IN ('A','W')), hard INTEGER NOT NULL,
+                        from_ms INTEGER, until_ms INTEGER, recurrence TEXT, created_ms INTEGER NOT NULL,
+                        CHECK ((target_charger IS NULL) <> (target_group IS NULL))
+                    );
+                    ALTER TABLE api_tokens ADD COLUMN agent TEXT REFERENCES agents(name) ON DELETE CASCADE;
+                    """
+            )
+        }
         return migrator
     }
 }

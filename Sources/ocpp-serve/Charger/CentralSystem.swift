@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Logging
 import Shared
+import Synchronization
 
 /// Answers every charger-initiated OCPP 1.6 message: reads the frame, validates it (lenient by default), applies
 /// it to the store and builds the CALLRESULT. Transaction messages are answered only after their commit.
@@ -11,13 +12,16 @@ final class CentralSystem: Sendable {
     let writer: StoreWriter
     let database: DatabasePool
     let events: EventBus
+    /// Checks meter values against the limits the charger holds; nil in tests that need no limit model.
+    let limits: LimitManager?
     let logger: Logger
 
-    init(configuration: ServerConfiguration, writer: StoreWriter, database: DatabasePool, events: EventBus, logger: Logger) {
+    init(configuration: ServerConfiguration, writer: StoreWriter, database: DatabasePool, events: EventBus, limits: LimitManager? = nil, logger: Logger) {
         self.configuration = configuration
         self.writer = writer
         self.database = database
         self.events = events
+        self.limits = limits
         self.logger = logger
     }
 
@@ -151,8 +155,13 @@ final class CentralSystem: Sendable {
             // The bulk of a charger's traffic: answered from the commit callback, without a task.
             do {
                 let request = try MeterValuesRequest(json: validated.payload)
+                let limits = limits.flatMap { $0.watched.withLock { $0.contains(charger.chargerID) } ? $0 : nil }
                 writer.submit(.meterValues(chargerID: charger.chargerID, request, receivedMs: receivedMs)) { result in
                     then(result.map { _ in MeterValuesResponse().json })
+                    // Only chargers holding managed profiles pay for the check (a task and an actor hop).
+                    if let limits, case .success = result {
+                        Task { await limits.observe(charger.chargerID, request) }
+                    }
                 }
             } catch {
                 then(.failure(error))

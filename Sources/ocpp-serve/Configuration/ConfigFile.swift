@@ -19,6 +19,7 @@ struct ConfigFile: Decodable, Equatable {
     var dataTransferVendors: [String]?
     var sync: String?
     var commitInterval: Int?
+    var limitGrace: Int?
     var logLevel: String?
     var socket: String?
     var http: String?
@@ -37,6 +38,7 @@ struct ConfigFile: Decodable, Equatable {
         case dataTransferVendors = "data-transfer-vendors"
         case logLevel = "log-level"
         case commitInterval = "commit-interval"
+        case limitGrace = "limit-grace"
     }
 
     struct Problem: Error, CustomStringConvertible {

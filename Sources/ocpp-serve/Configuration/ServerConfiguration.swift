@@ -38,6 +38,8 @@ struct ServerConfiguration: Sendable, Equatable {
     var pingInterval = 30
     /// A charger silent for longer than this many heartbeat intervals is marked offline.
     var offlineAfterHeartbeats = 3
+    /// Seconds (of the charger's own sample times) a charger may draw above an accepted limit before `limit-ignored`.
+    var limitGraceSeconds = 60
     var frameRetentionDays = 90
     var validation = ValidationMode.lenient
     var maxMessageBytes = 1 << 20

@@ -17,12 +17,13 @@ struct BearerTokenMiddleware: RouterMiddleware {
             throw ControlError(.unauthorized, "missing bearer token: send Authorization: Bearer TOKEN (create one with `ocpp-ctl token create NAME`)")
         }
         let token = header.dropFirst("bearer ".count).trimmingCharacters(in: .whitespaces)
-        guard let name = try await queries.tokenName(sha256: APITokens.sha256(token)) else {
+        guard let (name, agent) = try await queries.token(sha256: APITokens.sha256(token)) else {
             throw ControlError(.unauthorized, "invalid or revoked bearer token")
         }
         writer.submitDetached(.tokenUsed(name: name, atMs: Timestamp.nowMilliseconds()))
         var context = context
         context.tokenName = name
+        context.agent = agent
         return try await next(request, context)
     }
 }

@@ -146,14 +146,16 @@ struct ControlQueries: Sendable {
     func tokens() async throws -> [TokenRecord] {
         try await database.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM api_tokens ORDER BY name").map {
-                TokenRecord(name: $0["name"], created: Self.time($0["created_ms"]) ?? "", lastUsed: Self.time($0["last_used_ms"]))
+                TokenRecord(name: $0["name"], created: Self.time($0["created_ms"]) ?? "", lastUsed: Self.time($0["last_used_ms"]), agent: $0["agent"])
             }
         }
     }
 
-    /// The token's name when `sha256` belongs to a live token.
-    func tokenName(sha256: String) async throws -> String? {
-        try await database.read { db in try String.fetchOne(db, sql: "SELECT name FROM api_tokens WHERE sha256 = ?", arguments: [sha256]) }
+    /// The token's name and agent (nil: an operator token, all scope) when `sha256` belongs to a live token.
+    func token(sha256: String) async throws -> (name: String, agent: String?)? {
+        try await database.read { db in
+            try Row.fetchOne(db, sql: "SELECT name, agent FROM api_tokens WHERE sha256 = ?", arguments: [sha256]).map { ($0["name"], $0["agent"]) }
+        }
     }
 
     func chargerExists(_ id: String) async throws -> Bool {

@@ -5,6 +5,8 @@ struct ControlRequestContext: RequestContext {
     var coreContext: CoreRequestContextStorage
     /// `token:NAME` once the bearer token is checked (HTTP transport).
     var tokenName: String?
+    /// The agent of that token: its requests reach only chargers in the agent's scope (HTTP 403 otherwise).
+    var agent: String?
 
     init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

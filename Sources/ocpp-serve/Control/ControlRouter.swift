@@ -15,6 +15,7 @@ struct ControlRouter: Sendable {
     let queries: ControlQueries
     let writer: StoreWriter
     let events: EventBus
+    let limits: LimitManager
     let logger: Logger
     let maxBody: Int
 
@@ -51,6 +52,7 @@ struct ControlRouter: Sendable {
                 throw ControlError(.badRequest, "the body is not JSON: \(error)")
             }
             let validate = request.uri.queryParameters.get("verbatim").map { $0 != "true" } ?? true
+            try await checkScope(context, charger: id)
             let origin = Self.origin(request, context, transport)
             logger.info("command", metadata: ["charger": "\(id)", "action": "\(action)", "origin": "\(origin)"])
             let result = try await commander.send(to: id, action: action, payload: payload, timeout: timeout, validate: validate, origin: origin)
@@ -67,6 +69,7 @@ struct ControlRouter: Sendable {
         router.get("/v1/events") { request, _ in
             try await eventsResponse(request)
         }
+        addLimitRoutes(to: router, transport: transport)
         router.get("/v1/tags") { _, _ in try ControlJSON.response(try await queries.tags()) }
         router.put("/v1/tags/:tag") { request, context in
             let tag = try Self.parameter(context, "tag")
@@ -102,9 +105,14 @@ struct ControlRouter: Sendable {
                 guard APITokens.isValidName(body.name) else {
                     throw ControlError(.badRequest, "token names are 1-64 letters, digits or - _ . @")
                 }
+                if let agent = body.agent, await limits.model.agents[agent] == nil {
+                    throw ControlError(.badRequest, "unknown agent \(agent): create it first with `ocpp-ctl agent add \(agent) --priority N`")
+                }
                 let token = APITokens.generate()
                 do {
-                    _ = try await writer.submit(.tokenCreate(name: body.name, sha256: APITokens.sha256(token), atMs: Timestamp.nowMilliseconds()))
+                    _ = try await writer.submit(
+                        .tokenCreate(name: body.name, sha256: APITokens.sha256(token), agent: body.agent, atMs: Timestamp.nowMilliseconds())
+                    )
                 } catch {
                     throw ControlError(.badRequest, "a token named \(body.name) exists: revoke it first")
                 }
@@ -151,19 +159,19 @@ struct ControlRouter: Sendable {
         )
     }
 
-    private static func parameter(_ context: ControlRequestContext, _ name: String) throws -> String {
+    static func parameter(_ context: ControlRequestContext, _ name: String) throws -> String {
         guard let raw = context.parameters.get(name), let decoded = raw.removingPercentEncoding, !decoded.isEmpty else {
             throw ControlError(.badRequest, "missing \(name) in the path")
         }
         return decoded
     }
 
-    private static func flag(_ request: Request, _ name: String) -> Bool {
+    static func flag(_ request: Request, _ name: String) -> Bool {
         guard let value = request.uri.queryParameters.get(name) else { return false }
         return value == "true" || value == "1" || value.isEmpty
     }
 
-    private static func time(_ request: Request, _ name: String) throws -> Int64? {
+    static func time(_ request: Request, _ name: String) throws -> Int64? {
         guard let text = request.uri.queryParameters.get(name) else { return nil }
         guard let parsed = Timestamp(parsing: text) else { throw ControlError(.badRequest, "\(name) must be RFC 3339, e.g. 2026-10-06T14:35:55Z") }
         return parsed.milliseconds
@@ -177,7 +185,7 @@ struct ControlRouter: Sendable {
         return seconds
     }
 
-    private static func origin(_ request: Request, _ context: ControlRequestContext, _ transport: Transport) -> String {
+    static func origin(_ request: Request, _ context: ControlRequestContext, _ transport: Transport) -> String {
         switch transport {
         case .http: "token:\(context.tokenName ?? "?")"
         case .socket: "socket:\(HTTPField.Name(ControlAPI.userHeader).flatMap { request.headers[$0] } ?? "unknown")"

@@ -9,6 +9,9 @@ struct ServerEvent: Sendable {
         case notification
         /// A command sent to a charger from the control plane, and its outcome.
         case commandSent, commandAnswered
+        /// The limit model: a charger refused a profile, or accepted one and keeps drawing more (issue 14).
+        case limitRejected = "limit-rejected"
+        case limitIgnored = "limit-ignored"
     }
 
     var atMs: Int64

@@ -39,15 +39,21 @@ struct ServerAssembly {
     func run() async throws {
         // Compile the OCPP schemas now rather than while the first charger waits for its answer.
         _ = OCPPSchemas.v16.count
-        let centralSystem = CentralSystem(configuration: configuration, writer: writer, database: database, events: events, logger: logger)
+        let commander = ChargerCommander(registry: registry, writer: writer, events: events, database: database, logger: logger)
+        let limits = LimitManager(
+            database: database, writer: writer, commander: commander, registry: registry, events: events, logger: logger,
+            graceSeconds: Int64(configuration.limitGraceSeconds)
+        )
+        let centralSystem = CentralSystem(configuration: configuration, writer: writer, database: database, events: events, limits: limits, logger: logger)
         let endpoint = ChargerEndpoint(centralSystem: centralSystem, registry: registry, database: database, configuration: configuration, logger: logger)
         let chargers = ChargerServer(endpoint: endpoint, host: configuration.host, port: configuration.port, logger: logger) { port in
             print("listening on port \(port)")
             fflush(nil)
         }
         let housekeeping = Housekeeping(registry: registry, writer: writer, events: events, configuration: configuration, logger: logger)
-        var services: [any Service] = [writer, checkpointer, housekeeping, chargers]
-        services += try controlServices()
+        // The limit manager before the charger port: it is subscribed to events before the first charger connects.
+        var services: [any Service] = [writer, checkpointer, housekeeping, limits, chargers]
+        services += try controlServices(commander: commander, limits: limits)
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         )
@@ -63,10 +69,11 @@ struct ServerAssembly {
 
     /// The control plane: the Unix socket for ocpp-ctl, the HTTP API when asked for, and the closer that ends their
     /// long-lived requests at shutdown.
-    private func controlServices() throws -> [any Service] {
+    private func controlServices(commander: ChargerCommander, limits: LimitManager) throws -> [any Service] {
         let queries = ControlQueries(database: database, registry: registry)
-        let commander = ChargerCommander(registry: registry, writer: writer, events: events, database: database, logger: logger)
-        let control = ControlRouter(commander: commander, queries: queries, writer: writer, events: events, logger: logger, maxBody: configuration.maxMessageBytes)
+        let control = ControlRouter(
+            commander: commander, queries: queries, writer: writer, events: events, limits: limits, logger: logger, maxBody: configuration.maxMessageBytes
+        )
         var services: [any Service] = []
         if let path = configuration.socketPath {
             try ControlSocket.checkNotInUse(path)

@@ -197,10 +197,12 @@ enum StoreApplier {
             try db.execute(sql: "DELETE FROM id_tags WHERE id_tag = ?", arguments: [tag])
             return .changed(rows: db.changesCount)
 
-        case .tokenCreate(let name, let sha256, let atMs):
-            try db.execute(sql: "INSERT INTO api_tokens(name, sha256, created_ms) VALUES (?,?,?)", arguments: [name, sha256, atMs])
+        case .tokenCreate(let name, let sha256, let agent, let atMs):
+            try db.execute(sql: "INSERT INTO api_tokens(name, sha256, agent, created_ms) VALUES (?,?,?,?)", arguments: [name, sha256, agent, atMs])
             return .done
 
+        case .limits(let write):
+            return try LimitStore.apply(write, in: db)
         case .tokenRevoke(let name):
             try db.execute(sql: "DELETE FROM api_tokens WHERE name = ?", arguments: [name])
             return .changed(rows: db.changesCount)

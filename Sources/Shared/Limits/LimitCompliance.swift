@@ -1,0 +1,84 @@
+import Foundation
+
+/// Whether a charger draws what its limit allows, from its meter values: the drawn current (the highest phase of
+/// Current.Import) against a limit in A, the drawn power (Power.Active.Import) against a limit in W, with a
+/// tolerance; a charger over the limit for longer than the grace period (by its own sample times) is flagged.
+public struct LimitCompliance: Sendable, Hashable {
+    public enum State: String, Codable, Sendable, Hashable {
+        case unknown, ok, over, ignored
+    }
+
+    /// Relative tolerance over the limit (meters and converters are not exact).
+    public var tolerance: Decimal
+    /// Absolute slack: 0.5 A or 200 W, whichever unit.
+    public var slackAmps: Decimal
+    public var slackWatts: Decimal
+    /// Seconds a charger may stay above its limit (settling, ramping down) before it counts as ignoring it.
+    public var graceSeconds: Int64
+
+    public private(set) var state: State = .unknown
+    /// Sample time (ms) of the first reading above the limit in the current run of such readings.
+    public private(set) var overSinceMs: Int64?
+    public private(set) var lastDrawn: Decimal?
+    public private(set) var lastLimit: Decimal?
+
+    public init(tolerance: Decimal = 0.05, slackAmps: Decimal = 0.5, slackWatts: Decimal = 200, graceSeconds: Int64 = 60) {
+        self.tolerance = tolerance
+        self.slackAmps = slackAmps
+        self.slackWatts = slackWatts
+        self.graceSeconds = graceSeconds
+    }
+
+    /// Forgets the run above the limit (a new limit was sent: it gets its own grace period).
+    public mutating func reset() {
+        state = .unknown
+        overSinceMs = nil
+    }
+
+    /// Takes one reading; returns true when the charger has just become `ignored`.
+    public mutating func observe(drawn: Decimal, limit: Decimal, unit: LimitUnit, atMs: Int64) -> Bool {
+        lastDrawn = drawn
+        lastLimit = limit
+        let allowed = limit * (1 + tolerance) + (unit == .a ? slackAmps : slackWatts)
+        guard drawn > allowed else {
+            overSinceMs = nil
+            state = .ok
+            return false
+        }
+        let since = overSinceMs ?? atMs
+        overSinceMs = since
+        if atMs - since >= graceSeconds * 1000 {
+            defer { state = .ignored }
+            return state != .ignored
+        }
+        if state != .ignored { state = .over }
+        return false
+    }
+}
+
+extension LimitCompliance {
+    /// What one meter value says the connector draws, in `unit`: the highest phase of Current.Import (A), or
+    /// Power.Active.Import summed over phases (W); the other measurand converted when only it was sampled.
+    public static func drawn(_ meterValue: MeterValue, unit: LimitUnit, phases: Int) -> Decimal? {
+        var current: Decimal?
+        var power: Decimal = 0
+        var hasPower = false
+        for sample in meterValue.sampledValue where sample.location == nil || sample.location == .outlet {
+            guard let measurand = sample.measurand?.rawValue, measurand == "Current.Import" || measurand == "Power.Active.Import" else { continue }
+            let defaultUnit = MeterUnits.defaultUnit(for: measurand)
+            guard let value = MeterUnits.baseValue(of: sample.value, unit: sample.unit?.rawValue ?? defaultUnit)?.decimal else { continue }
+            if measurand == "Current.Import" {
+                // The neutral carries no load current of its own.
+                if sample.phase?.rawValue == "N" { continue }
+                current = max(current ?? value, value)
+            } else {
+                power += value
+                hasPower = true
+            }
+        }
+        switch unit {
+        case .a: return current ?? (hasPower ? LimitUnit.w.convert(power, to: .a, phases: phases) : nil)
+        case .w: return hasPower ? power : current.map { LimitUnit.a.convert($0, to: .w, phases: phases) }
+        }
+    }
+}

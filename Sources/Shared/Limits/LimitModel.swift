@@ -1,0 +1,50 @@
+import Foundation
+
+/// Everything the limit model knows at one moment: agents, groups with their members, and limits. Pure data; the
+/// server loads it from the store and swaps in a new one after each change.
+public struct LimitModel: Sendable, Hashable {
+    public var agents: [String: Agent]
+    public var groups: [String: ChargerGroup]
+    public var rules: [LimitRule]
+    /// Charger id → its group's name.
+    public private(set) var groupOf: [String: String]
+
+    public init(agents: [Agent] = [], groups: [ChargerGroup] = [], rules: [LimitRule] = []) {
+        self.agents = Dictionary(agents.map { ($0.name, $0) }, uniquingKeysWith: { $1 })
+        self.groups = Dictionary(groups.map { ($0.name, $0) }, uniquingKeysWith: { $1 })
+        self.rules = rules
+        var groupOf: [String: String] = [:]
+        for group in groups { for member in group.members { groupOf[member] = group.name } }
+        self.groupOf = groupOf
+    }
+
+    public var priorities: [String: Int] { agents.mapValues(\.priority) }
+
+    /// Limits on the charger and its connectors (not its group's total).
+    public func chargerRules(_ chargerID: String) -> [LimitRule] {
+        rules.filter { $0.target.chargerID == chargerID }
+    }
+
+    /// Limits that apply to one connector: those on the whole charger and those on that connector (connector 0:
+    /// the whole charger only).
+    public func connectorRules(_ chargerID: String, connector: Int) -> [LimitRule] {
+        rules.filter {
+            switch $0.target {
+            case .charger(let id): id == chargerID
+            case .connector(let id, let n): id == chargerID && n == connector
+            case .group: false
+            }
+        }
+    }
+
+    public func groupRules(_ name: String) -> [LimitRule] {
+        rules.filter { $0.target == .group(name) }
+    }
+
+    /// The capacity a group may use at `t`: its own capacity as a hard cap, under the limits agents put on its total.
+    public func groupCapacity(_ name: String, at t: Int64) -> LimitDecision? {
+        guard let group = groups[name] else { return nil }
+        let cap = LimitCap(label: "group \(name) capacity \(group.capacity) \(group.unit.rawValue)", value: group.capacity, unit: group.unit)
+        return LimitArbiter.decide(rules: groupRules(name), priorities: priorities, caps: [cap], at: t, unit: group.unit, phases: group.phases)
+    }
+}

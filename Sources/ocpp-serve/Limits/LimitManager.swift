@@ -1,0 +1,449 @@
+import Foundation
+import GRDB
+import Logging
+import ServiceLifecycle
+import Shared
+import Synchronization
+
+/// The server's use of the limit model (`Shared/Limits`): it feeds the model what happens (sessions starting and
+/// stopping, chargers booting and reconnecting, limits changing), shares each group's capacity between its sessions,
+/// sends the profiles the planner decides (only those that changed), and checks the meter values against them.
+actor LimitManager: Service {
+    private let database: DatabasePool
+    private let writer: StoreWriter
+    private let commander: ChargerCommander
+    private let registry: ChargerRegistry
+    private let events: EventBus
+    private let logger: Logger
+    private let graceSeconds: Int64
+    /// How often plans are checked against the clock (limits starting and ending, absolute profiles running out).
+    private let tick: Duration
+
+    private(set) var model = LimitModel()
+    private var states: [String: ChargerLimitState] = [:]
+    /// Group → charger → connector → (transaction, share in the group's unit).
+    private var shares: [String: [String: [Int: (transactionId: Int, value: Decimal)]]] = [:]
+    /// Chargers whose meter values are checked: read on the event loop for every MeterValues, without an actor hop.
+    nonisolated let watched = Mutex<Set<String>>([])
+
+    static let origin = "limits"
+
+    init(
+        database: DatabasePool, writer: StoreWriter, commander: ChargerCommander, registry: ChargerRegistry, events: EventBus, logger: Logger,
+        graceSeconds: Int64 = 60, tick: Duration = .seconds(10)
+    ) {
+        self.database = database
+        self.writer = writer
+        self.commander = commander
+        self.registry = registry
+        self.events = events
+        self.logger = logger
+        self.graceSeconds = graceSeconds
+        self.tick = tick
+    }
+
+    // MARK: - Service
+
+    func run() async throws {
+        try await load()
+        let stream = events.subscribe { event in
+            switch event.kind {
+            case .boot, .connect, .disconnect, .transactionStart, .transactionStop, .offline, .online: true
+            default: false
+            }
+        }
+        try await withGracefulShutdownHandler {
+            await withDiscardingTaskGroup { group in
+                group.addTask {
+                    for await event in stream { await self.handle(event) }
+                }
+                group.addTask {
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: self.tick)
+                        if Task.isCancelled { break }
+                        await self.replanAll()
+                    }
+                }
+            }
+        } onGracefulShutdown: {
+            // The event stream ends when the bus finishes its subscribers; the ticker ends with the group's cancellation.
+        }
+    }
+
+    /// Reads the model and the open sessions from the store, then plans every charger it concerns.
+    func load() async throws {
+        let (model, sessions) = try await database.read { db in
+            let sessions = try Row.fetchAll(
+                db, sql: "SELECT id, charger_id, connector_id FROM transactions WHERE stop_ms IS NULL AND stale = 0 AND orphan = 0 AND connector_id > 0"
+            ).map { (id: $0["id"] as Int, charger: $0["charger_id"] as String, connector: $0["connector_id"] as Int) }
+            return (try LimitStore.load(db), sessions)
+        }
+        self.model = model
+        for session in sessions { states[session.charger, default: ChargerLimitState()].sessions[session.connector] = session.id }
+        await replanAll()
+    }
+
+    /// After a write to agents, groups or limits: the new model, applied at once.
+    func reload() async throws {
+        model = try await database.read { db in try LimitStore.load(db) }
+        await replanAll()
+    }
+
+    // MARK: - Events
+
+    private func handle(_ event: ServerEvent) async {
+        guard let chargerID = event.chargerID else { return }
+        let connector = event.detail["connector"]?.numberValue?.int
+        let transactionID = event.detail["transactionId"]?.numberValue?.int
+        switch event.kind {
+        case .boot:
+            // A reboot may have wiped what the charger held.
+            states[chargerID, default: ChargerLimitState()].resendAll = true
+            let stale = states[chargerID]?.sessions.isEmpty == false
+            if stale { states[chargerID]?.sessions = [:] }
+            await changed(chargerID)
+        case .connect:
+            states[chargerID, default: ChargerLimitState()].resendAll = true
+            // Most chargers boot right after connecting; give that a moment so the profiles go out once.
+            try? await Task.sleep(for: .seconds(2))
+            await changed(chargerID)
+        case .disconnect:
+            states[chargerID]?.resendAll = true
+        case .transactionStart:
+            guard let connector, let transactionID else { return }
+            states[chargerID, default: ChargerLimitState()].sessions[connector] = transactionID
+            await changed(chargerID)
+        case .transactionStop:
+            guard let transactionID, var state = states[chargerID] else { return }
+            guard let connector = state.sessions.first(where: { $0.value == transactionID })?.key else { return }
+            state.sessions[connector] = nil
+            state.compliance[connector] = nil
+            // The charger drops a TxProfile with its transaction: nothing to clear.
+            state.sent[.share(connector)] = nil
+            states[chargerID] = state
+            await changed(chargerID)
+        default:
+            await changed(chargerID)
+        }
+    }
+
+    /// Something about one charger changed: re-balance its group (which re-plans every member) or re-plan it alone.
+    private func changed(_ chargerID: String) async {
+        if let group = model.groupOf[chargerID] {
+            await rebalance(group)
+        } else {
+            await apply(chargerID)
+        }
+    }
+
+    /// Plans everything again (a limit changed, time passed); only what changed is sent.
+    func replanAll() async {
+        let now = Timestamp.nowMilliseconds()
+        var chargers = Set(model.rules.compactMap { $0.target.chargerID })
+        for group in model.groups.keys {
+            rebalanceShares(group, now: now)
+            chargers.formUnion(model.groups[group]?.members ?? [])
+        }
+        chargers.formUnion(states.filter { !$0.value.sent.isEmpty }.keys)
+        watched.withLock { $0 = chargers }
+        await withDiscardingTaskGroup { group in
+            for charger in chargers { group.addTask { await self.apply(charger) } }
+        }
+    }
+
+    /// Shares a group's capacity anew and re-plans its members.
+    private func rebalance(_ name: String) async {
+        rebalanceShares(name, now: Timestamp.nowMilliseconds())
+        let members = model.groups[name]?.members ?? []
+        watched.withLock { $0.formUnion(members) }
+        await withDiscardingTaskGroup { group in
+            for charger in members { group.addTask { await self.apply(charger) } }
+        }
+    }
+
+    /// The shares of a group's sessions now (pure arithmetic; the profiles go out in `apply`).
+    func rebalanceShares(_ name: String, now: Int64) {
+        guard let group = model.groups[name], let capacity = model.groupCapacity(name, at: now)?.value else {
+            shares[name] = nil
+            return
+        }
+        var demands: [CapacityBalancer.Demand] = []
+        var keys: [String: (charger: String, connector: Int, transactionId: Int)] = [:]
+        for charger in group.members {
+            for (connector, transactionId) in states[charger]?.sessions ?? [:] {
+                let own = LimitArbiter.decide(
+                    rules: model.connectorRules(charger, connector: connector), priorities: model.priorities, at: now, unit: group.unit, phases: group.phases
+                )
+                let key = "\(charger)\u{0}\(connector)"
+                keys[key] = (charger, connector, transactionId)
+                demands.append(CapacityBalancer.Demand(key: key, cap: own.value))
+            }
+        }
+        var result: [String: [Int: (transactionId: Int, value: Decimal)]] = [:]
+        for (key, value) in CapacityBalancer.share(capacity, among: demands) {
+            guard let session = keys[key] else { continue }
+            result[session.charger, default: [:]][session.connector] = (session.transactionId, value)
+        }
+        shares[name] = result
+    }
+
+    // MARK: - Sending profiles
+
+    /// Brings one charger's managed profiles in line with its plan. One pass at a time per charger; a change during
+    /// a pass asks for another.
+    private func apply(_ chargerID: String) async {
+        guard await registry.isConnected(chargerID) else { return }
+        var state = states[chargerID] ?? ChargerLimitState()
+        if state.applying {
+            states[chargerID]?.dirty = true
+            return
+        }
+        state.applying = true
+        states[chargerID] = state
+        defer { states[chargerID]?.applying = false }
+        repeat {
+            states[chargerID]?.dirty = false
+            await learnUnit(chargerID)
+            await sendPlan(chargerID)
+        } while states[chargerID]?.dirty == true
+    }
+
+    /// The planner's input for a charger now.
+    func plannerState(_ chargerID: String) -> ProfilePlanner.ChargerState {
+        let state = states[chargerID] ?? ChargerLimitState()
+        let group = model.groupOf[chargerID].flatMap { model.groups[$0] }
+        let phases = group?.phases ?? 3
+        var chargerShares: [Int: (transactionId: Int, value: Decimal)] = [:]
+        if let group {
+            for (connector, share) in shares[group.name]?[chargerID] ?? [:] {
+                chargerShares[connector] = (share.transactionId, group.unit.convert(share.value, to: state.unit, phases: phases))
+            }
+        }
+        return ProfilePlanner.ChargerState(
+            chargerID: chargerID, unit: state.unit, phases: phases, rules: model.chargerRules(chargerID), priorities: model.priorities, shares: chargerShares
+        )
+    }
+
+    private func sendPlan(_ chargerID: String) async {
+        let now = Timestamp.nowMilliseconds()
+        let plannerState = plannerState(chargerID)
+        let plan = ProfilePlanner.plan(plannerState, now: now)
+        guard let state = states[chargerID] else { return }
+        var toSend: [ManagedProfile] = []
+        for managed in plan {
+            if !state.resendAll, let old = state.sent[managed.role], old.status == "Accepted",
+                ProfilePlanner.sameEffect(old.profile, managed.profile, now: now, phases: plannerState.phases),
+                old.profile.chargingProfileKind != .absolute || now - old.sentMs < ProfilePlanner.horizonMs / 2
+            {
+                continue
+            }
+            toSend.append(managed)
+        }
+        let planned = Set(plan.map(\.role))
+        let toClear = state.sent.keys.filter { !planned.contains($0) }.sorted()
+        states[chargerID]?.resendAll = false
+        for managed in toSend {
+            guard await send(managed, to: chargerID, now: now) else { return }
+        }
+        for role in toClear {
+            let payload = ClearChargingProfileRequest(id: role.profileID).json
+            let result = try? await commander.send(
+                to: chargerID, action: "ClearChargingProfile", payload: payload, timeout: ControlAPI.defaultTimeout, validate: true, origin: Self.origin
+            )
+            if result != nil { states[chargerID]?.sent[role] = nil }
+        }
+    }
+
+    /// Sends one profile; false when the charger cannot be reached (the rest waits for its next connection).
+    private func send(_ managed: ManagedProfile, to chargerID: String, now: Int64) async -> Bool {
+        let result: CommandResult
+        do {
+            result = try await commander.send(
+                to: chargerID, action: "SetChargingProfile", payload: managed.request.json, timeout: ControlAPI.defaultTimeout, validate: true,
+                origin: Self.origin
+            )
+        } catch {
+            states[chargerID]?.sent[managed.role] = .init(profile: managed.profile, status: error.error.rawValue, sentMs: now)
+            states[chargerID]?.resendAll = true
+            return false
+        }
+        states[chargerID]?.sent[managed.role] = .init(profile: managed.profile, status: result.status, sentMs: now)
+        if result.status == "Accepted" {
+            // A new limit gets its own grace period.
+            if managed.role.connectorId == 0 {
+                states[chargerID]?.compliance = [:]
+            } else {
+                states[chargerID]?.compliance[managed.role.connectorId] = nil
+            }
+            return true
+        }
+        let unit = managed.profile.chargingSchedule.chargingRateUnit
+        events.publish(
+            ServerEvent(
+                atMs: now, chargerID: chargerID, kind: .limitRejected,
+                detail: [
+                    "connector": .number(JSONNumber(managed.role.connectorId)), "profileId": .number(JSONNumber(managed.role.profileID)),
+                    "purpose": .string(managed.role.purpose.rawValue), "unit": .string(unit.rawValue), "status": .string(result.status),
+                ]
+            )
+        )
+        // Learned from the answer: a charger that refuses W may take A.
+        if unit == .w, states[chargerID]?.unitSource != .answer {
+            states[chargerID]?.unit = .a
+            states[chargerID]?.allowedUnits.remove(.w)
+            states[chargerID]?.unitSource = .answer
+            states[chargerID]?.dirty = true
+        }
+        return true
+    }
+
+    /// Finds out which unit a charger takes: its stored configuration, else GetConfiguration; W where it accepts W.
+    private func learnUnit(_ chargerID: String) async {
+        guard states[chargerID]?.unitSource ?? .unknown == .unknown else { return }
+        let key = "ChargingScheduleAllowedChargingRateUnit"
+        var value = try? await database.read { db in
+            try String.fetchOne(db, sql: "SELECT value FROM charger_configuration WHERE charger_id = ? AND key = ?", arguments: [chargerID, key])
+        }
+        if value == nil {
+            let payload = GetConfigurationRequest(key: [key]).json
+            if let result = try? await commander.send(
+                to: chargerID, action: "GetConfiguration", payload: payload, timeout: ControlAPI.defaultTimeout, validate: true, origin: Self.origin
+            ), let response = try? GetConfigurationResponse(json: result.response) {
+                value = response.configurationKey?.first { $0.key == key }?.value
+            } else {
+                return  // not answered now: ask again on the next pass
+            }
+        }
+        var allowed: Set<LimitUnit> = []
+        for item in (value ?? "").split(separator: ",") {
+            switch item.trimmingCharacters(in: .whitespaces).lowercased() {
+            case "current": allowed.insert(.a)
+            case "power": allowed.insert(.w)
+            default: break
+            }
+        }
+        var state = states[chargerID] ?? ChargerLimitState()
+        state.unitSource = allowed.isEmpty ? .fallback : .configuration
+        state.allowedUnits = allowed.isEmpty ? [.a] : allowed
+        state.unit = state.allowedUnits.contains(.w) ? .w : .a
+        states[chargerID] = state
+    }
+
+    // MARK: - Verification
+
+    /// Checks a committed MeterValues against the profiles the charger accepted; flags `limit-ignored` once when it
+    /// stays above them for longer than the grace period.
+    func observe(_ chargerID: String, _ request: MeterValuesRequest) {
+        guard var state = states[chargerID], let meterValue = request.meterValue.last else { return }
+        let connector = request.connectorId
+        let profiles = state.acceptedProfiles(connector: connector)
+        guard !profiles.isEmpty else { return }
+        let phases = plannerState(chargerID).phases
+        let at = meterValue.timestamp
+        let composite = CompositeSchedule(
+            profiles: profiles, start: at, duration: 1, chargingRateUnit: state.unit.ocpp, transactionStart: at,
+            options: .init(defaultPhases: phases, unlimitedAmps: ProfilePlanner.unlimitedAmps)
+        )
+        guard let limit = composite.limit(at: at), let drawn = LimitCompliance.drawn(meterValue, unit: state.unit, phases: phases) else { return }
+        var compliance = state.compliance[connector] ?? LimitCompliance(graceSeconds: graceSeconds)
+        let ignored = compliance.observe(drawn: drawn, limit: limit.value, unit: state.unit, atMs: at.milliseconds)
+        state.compliance[connector] = compliance
+        states[chargerID] = state
+        if ignored {
+            events.publish(
+                ServerEvent(
+                    atMs: Timestamp.nowMilliseconds(), chargerID: chargerID, kind: .limitIgnored,
+                    detail: [
+                        "connector": .number(JSONNumber(connector)), "drawn": .number(JSONNumber(drawn)), "limit": .number(JSONNumber(limit.value)),
+                        "unit": .string(state.unit.rawValue), "overSince": .string(Timestamp(milliseconds: compliance.overSinceMs ?? at.milliseconds).description),
+                    ]
+                )
+            )
+        }
+    }
+
+    // MARK: - Queries
+
+    func explain(_ chargerID: String, connector: Int, atMs: Int64) -> LimitExplanation {
+        let state = states[chargerID] ?? ChargerLimitState()
+        let groupName = model.groupOf[chargerID]
+        let phases = plannerState(chargerID).phases
+        var caps: [LimitCap] = []
+        if let groupName, let group = model.groups[groupName], let share = shares[groupName]?[chargerID]?[connector] {
+            let sessions = shares[groupName]?.values.reduce(0) { $0 + $1.count } ?? 0
+            let capacity = model.groupCapacity(groupName, at: atMs)
+            caps.append(
+                LimitCap(
+                    label: "group \(groupName) share: \(share.value) \(group.unit.rawValue) of \(capacity?.value ?? group.capacity) \(group.unit.rawValue) "
+                        + "among \(sessions) session\(sessions == 1 ? "" : "s") (\(capacity?.decider ?? "capacity"))",
+                    value: share.value, unit: group.unit
+                )
+            )
+        }
+        let decision = LimitArbiter.decide(
+            rules: model.connectorRules(chargerID, connector: connector), priorities: model.priorities, caps: caps, at: atMs, unit: state.unit, phases: phases
+        )
+        let compliance = connector == 0 ? worstCompliance(state) : (state.compliance[connector]?.state ?? .unknown)
+        return LimitExplanation(
+            charger: chargerID, connector: connector, at: Timestamp(milliseconds: atMs).description, group: groupName, limit: decision.value, unit: decision.unit,
+            decidedBy: decision.decidedBy, decider: decision.decider, verdicts: decision.verdicts, compliance: compliance.rawValue
+        )
+    }
+
+    private func worstCompliance(_ state: ChargerLimitState) -> LimitCompliance.State {
+        let order: [LimitCompliance.State] = [.ignored, .over, .ok]
+        let present = Set(state.compliance.values.map(\.state))
+        return order.first { present.contains($0) } ?? .unknown
+    }
+
+    func status(charger filter: String?) async -> [LimitStatusRecord] {
+        var ids = Set(model.rules.compactMap { $0.target.chargerID })
+        ids.formUnion(model.groupOf.keys)
+        ids.formUnion(states.filter { !$0.value.sent.isEmpty }.keys)
+        if let filter { ids = ids.filter { $0 == filter } }
+        let now = Timestamp.nowMilliseconds()
+        var records: [LimitStatusRecord] = []
+        for id in ids.sorted() {
+            let state = states[id] ?? ChargerLimitState()
+            let phases = plannerState(id).phases
+            let profiles = state.sent.sorted { $0.key < $1.key }.map { role, sent -> LimitStatusRecord.ProfileState in
+                let composite = CompositeSchedule(
+                    profiles: [sent.profile], start: Timestamp(milliseconds: now), duration: 1, chargingRateUnit: state.unit.ocpp,
+                    transactionStart: Timestamp(milliseconds: now), options: .init(defaultPhases: phases, unlimitedAmps: ProfilePlanner.unlimitedAmps)
+                )
+                let name: String
+                switch role {
+                case .chargerMax: name = "charger"
+                case .connectorDefault: name = "connector"
+                case .share: name = "share"
+                }
+                return .init(role: name, connector: role.connectorId, limitNow: composite.limit(at: Timestamp(milliseconds: now))?.value, status: sent.status)
+            }
+            let worst = state.compliance.values.max { ($0.lastDrawn ?? 0) - ($0.lastLimit ?? 0) < ($1.lastDrawn ?? 0) - ($1.lastLimit ?? 0) }
+            records.append(
+                LimitStatusRecord(
+                    charger: id, connected: await registry.isConnected(id), group: model.groupOf[id], unit: state.unit.rawValue,
+                    unitSource: state.unitSource.rawValue, profiles: profiles, compliance: worstCompliance(state).rawValue, drawn: worst?.lastDrawn,
+                    limit: worst?.lastLimit
+                )
+            )
+        }
+        return records
+    }
+
+    /// The units a charger is known to take (empty: not known yet), for checking a new limit.
+    func knownUnits(_ chargerID: String) async -> Set<LimitUnit> {
+        if let state = states[chargerID], state.unitSource != .unknown { return state.allowedUnits }
+        let value = try? await database.read { db in
+            try String.fetchOne(
+                db, sql: "SELECT value FROM charger_configuration WHERE charger_id = ? AND key = 'ChargingScheduleAllowedChargingRateUnit'", arguments: [chargerID]
+            )
+        }
+        var units: Set<LimitUnit> = []
+        for item in (value ?? "").split(separator: ",") {
+            if item.lowercased().contains("current") { units.insert(.a) }
+            if item.lowercased().contains("power") { units.insert(.w) }
+        }
+        return units
+    }
+}
