@@ -57,28 +57,36 @@ public struct LimitCompliance: Sendable, Hashable {
 }
 
 extension LimitCompliance {
-    /// What one meter value says the connector draws, in `unit`: the highest phase of Current.Import (A), or
-    /// Power.Active.Import summed over phases (W); the other measurand converted when only it was sampled.
+    /// What one meter value says the connector draws, in `unit`. Power.Active.Import (summed over phases) is
+    /// preferred: it is what a limit in W caps, and a limit in A is compared as the equivalent power (A × 230 V ×
+    /// phases), which holds for AC and for DC chargers that read amperes as AC input current (the ABB Terra 54 does;
+    /// their Current.Import is the DC output current). The phases are those Current.Import reports (L1-L3), else
+    /// `phases`. Without a power reading, the highest phase of Current.Import is compared directly.
     public static func drawn(_ meterValue: MeterValue, unit: LimitUnit, phases: Int) -> Decimal? {
         var current: Decimal?
         var power: Decimal = 0
         var hasPower = false
+        var seenPhases: Set<String> = []
         for sample in meterValue.sampledValue where sample.location == nil || sample.location == .outlet {
             guard let measurand = sample.measurand?.rawValue, measurand == "Current.Import" || measurand == "Power.Active.Import" else { continue }
             let defaultUnit = MeterUnits.defaultUnit(for: measurand)
             guard let value = MeterUnits.baseValue(of: sample.value, unit: sample.unit?.rawValue ?? defaultUnit)?.decimal else { continue }
+            let phase = sample.phase?.rawValue ?? ""
             if measurand == "Current.Import" {
                 // The neutral carries no load current of its own.
-                if sample.phase?.rawValue == "N" { continue }
+                if phase == "N" { continue }
+                if ["L1", "L2", "L3"].contains(phase) { seenPhases.insert(phase) }
                 current = max(current ?? value, value)
             } else {
+                // Line-to-line and per-phase readings both add up to the total; a reading without a phase is the total.
                 power += value
                 hasPower = true
             }
         }
+        let drawnPhases = seenPhases.isEmpty ? phases : seenPhases.count
         switch unit {
-        case .a: return current ?? (hasPower ? LimitUnit.w.convert(power, to: .a, phases: phases) : nil)
-        case .w: return hasPower ? power : current.map { LimitUnit.a.convert($0, to: .w, phases: phases) }
+        case .w: return hasPower ? power : current.map { LimitUnit.a.convert($0, to: .w, phases: drawnPhases) }
+        case .a: return hasPower ? power / (230 * Decimal(drawnPhases)) : current
         }
     }
 }

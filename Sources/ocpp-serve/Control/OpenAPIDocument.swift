@@ -24,7 +24,7 @@ enum OpenAPIDocument {
                 }
             }
         }
-        for (name, schema) in componentSchemas { schemas[name] = schema }
+        for (name, schema) in componentSchemas + limitSchemas { schemas[name] = schema }
 
         var paths = JSONObject()
         paths["/v1/chargers"] = ["get": operation("List chargers", query: [("connected", "boolean")], answer: arrayOf("ChargerSummary"))]
@@ -65,6 +65,7 @@ enum OpenAPIDocument {
             "delete": operation("Remove an id tag", path: ["tag"], answer: nil),
         ]
         paths["/v1/tags/{tag}/block"] = ["post": operation("Block an id tag", path: ["tag"], answer: nil)]
+        addLimitPaths(to: &paths, includeAgentManagement: includeTokens)
         if includeTokens {
             paths["/v1/tokens"] = [
                 "get": operation("API tokens (control socket only)", answer: arrayOf("TokenRecord")),
@@ -85,6 +86,93 @@ enum OpenAPIDocument {
         ]
     }
 
+    /// Agents, groups, limits, explain and the verification status (issue 14).
+    private static func addLimitPaths(to paths: inout JSONObject, includeAgentManagement: Bool) {
+        var agents: JSONObject = ["get": operation("Agents: name, priority, scope", answer: arrayOf("Agent"))]
+        if includeAgentManagement {
+            agents["post"] = operation("Add an agent (control socket only)", body: ref("AgentRequest"), answer: ref("Agent"))
+            paths["/v1/agents/{name}"] = ["delete": operation("Remove an agent with its limits and tokens (control socket only)", path: ["name"], answer: nil)]
+        }
+        paths["/v1/agents"] = .object(agents)
+        paths["/v1/groups"] = [
+            "get": operation("Groups with their capacity and members", answer: arrayOf("ChargerGroup")),
+            "post": operation("Add a group (operator only)", body: ref("GroupRequest"), answer: ref("ChargerGroup")),
+        ]
+        paths["/v1/groups/{name}"] = ["delete": operation("Remove a group and its limits (operator only)", path: ["name"], answer: nil)]
+        paths["/v1/groups/{name}/members"] = [
+            "post": operation("Move chargers into the group (operator only)", path: ["name"], body: ref("GroupAssignRequest"), answer: ref("ChargerGroup"))
+        ]
+        paths["/v1/groups/{name}/members/{charger}"] = ["delete": operation("Take a charger out of the group", path: ["name", "charger"], answer: nil)]
+        paths["/v1/limits"] = [
+            "get": operation("Limits, optionally of one target (charger id or group:NAME)", query: [("target", "string")], answer: arrayOf("LimitRule")),
+            "post": operation(
+                "Set a limit; a token acts for its own agent and only within its scope (403 otherwise, nothing stored or sent)",
+                body: ref("LimitRequest"), answer: ref("LimitRule")
+            ),
+        ]
+        paths["/v1/limits/{id}"] = ["delete": operation("Remove a limit (a token only its own agent's)", path: ["id"], answer: nil)]
+        paths["/v1/limits/status"] = [
+            "get": operation("Managed profiles per charger, their answers, and whether the meter values keep to them", query: [("charger", "string")],
+                answer: arrayOf("LimitStatusRecord"))
+        ]
+        paths["/v1/explain/{charger}"] = [
+            "get": operation("The limit in force on a connector now or at a time, who decided it, and the limits that lost",
+                path: ["charger"], query: [("connector", "integer"), ("at", "string")], answer: ref("LimitExplanation"))
+        ]
+    }
+
+    private static var limitSchemas: [(String, JSONValue)] {
+        let number: JSONValue = ["type": "number"]
+        let optionalNumber: JSONValue = ["type": .array(["number", "null"])]
+        let integer: JSONValue = ["type": "integer"]
+        let unit: JSONValue = ["enum": ["A", "W"]]
+        let target = object([("charger", string), ("connector", integer), ("group", string)], required: [])
+        let scope = object([("all", boolean), ("chargers", ["type": "array", "items": string]), ("groups", ["type": "array", "items": string])], required: ["all"])
+        let recurrence = object(
+            [("kind", ["enum": ["daily", "weekly"]]), ("startMinute", integer), ("endMinute", integer), ("days", ["type": "array", "items": integer]),
+             ("timeZone", string)],
+            required: ["kind", "startMinute", "endMinute", "timeZone"]
+        )
+        let verdict = object(
+            [("limit", ["type": .array(["integer", "null"])]), ("label", string), ("agent", optionalString), ("priority", ["type": .array(["integer", "null"])]),
+             ("kind", ["enum": ["hard", "policy", "capacity"]]), ("value", number), ("outcome", ["enum": ["decides", "higher", "overridden", "inactive"]]),
+             ("reason", string)],
+            required: ["label", "kind", "value", "outcome", "reason"]
+        )
+        return [
+            ("Agent", object([("name", string), ("priority", integer), ("scope", scope)], required: ["name", "priority", "scope"])),
+            ("AgentRequest", object([("name", string), ("priority", integer), ("scope", ["type": "string", "description": "all, or charger ids and group:NAME, comma-separated"])],
+                required: ["name", "priority"])),
+            ("ChargerGroup", object([("name", string), ("capacity", number), ("unit", unit), ("phases", integer), ("members", ["type": "array", "items": string])],
+                required: ["name", "capacity", "unit", "phases", "members"])),
+            ("GroupRequest", object([("name", string), ("capacity", number), ("unit", ["enum": ["A", "W", "kW"]]), ("phases", ["enum": [1, 3]])],
+                required: ["name", "capacity", "unit"])),
+            ("GroupAssignRequest", object([("chargers", ["type": "array", "items": string])], required: ["chargers"])),
+            ("LimitRequest", object(
+                [("target", ["type": "string", "description": "a charger id or group:NAME"]), ("connector", integer), ("agent", optionalString),
+                 ("max", number), ("unit", ["enum": ["A", "W", "kW"]]), ("hard", boolean), ("forSeconds", integer), ("from", string), ("until", string),
+                 ("daily", ["type": "string", "description": "HH:MM-HH:MM"]), ("weekly", ["type": "string", "description": "DAYS@HH:MM-HH:MM, e.g. mon-fri@07:00-09:00"]),
+                 ("tz", ["type": "string", "description": "IANA time zone of the window (default UTC)"])],
+                required: ["target", "max", "unit"])),
+            ("LimitRule", object(
+                [("id", integer), ("agent", string), ("target", target), ("max", number), ("unit", unit), ("kind", ["enum": ["hard", "policy"]]),
+                 ("from", string), ("until", string), ("recurrence", recurrence), ("created", string), ("shape", string)],
+                required: ["id", "agent", "target", "max", "unit", "kind", "created", "shape"])),
+            ("LimitVerdict", verdict),
+            ("LimitExplanation", object(
+                [("charger", string), ("connector", integer), ("at", string), ("group", optionalString), ("limit", optionalNumber), ("unit", unit),
+                 ("decidedBy", ["type": .array(["integer", "null"])]), ("decider", string), ("verdicts", ["type": "array", "items": ref("LimitVerdict")]),
+                 ("compliance", optionalString)],
+                required: ["charger", "connector", "at", "unit", "decider", "verdicts"])),
+            ("LimitStatusRecord", object(
+                [("charger", string), ("connected", boolean), ("group", optionalString), ("unit", string), ("unitSource", string),
+                 ("profiles", ["type": "array", "items": object([("role", string), ("connector", integer), ("limitNow", optionalNumber), ("status", string)],
+                    required: ["role", "connector", "status"])]),
+                 ("compliance", ["enum": ["unknown", "ok", "over", "ignored"]]), ("drawn", optionalNumber), ("limit", optionalNumber)],
+                required: ["charger", "connected", "unit", "unitSource", "profiles", "compliance"])),
+        ]
+    }
+
     private static func ref(_ name: String) -> JSONValue { ["$ref": .string("#/components/schemas/\(name)")] }
     private static func arrayOf(_ name: String) -> JSONValue { ["type": "array", "items": ref(name)] }
 
@@ -99,7 +187,7 @@ enum OpenAPIDocument {
         } else {
             object["204"] = ["description": "Done"]
         }
-        for (code, text) in [("400", "Bad request"), ("401", "No valid token"), ("404", "Unknown charger or item"),
+        for (code, text) in [("400", "Bad request"), ("401", "No valid token"), ("403", "Outside the token's scope or rights"), ("404", "Unknown charger or item"),
             ("409", "Charger not connected"), ("504", "No answer in time")] {
             object[code] = ["description": .string(text), "content": ["application/json": ["schema": ref("ControlError")]]]
         }
@@ -155,8 +243,8 @@ enum OpenAPIDocument {
             ("ControlError", object([("error", ["enum": .array(ControlError.Code.allCases.map { .string($0.rawValue) })]), ("message", string)], required: ["error", "message"])),
             ("TagRecord", object([("tag", string), ("status", string), ("expires", optionalString), ("parent", optionalString)], required: ["tag", "status"])),
             ("TagUpdate", object([("expires", optionalString), ("parent", optionalString)], required: [])),
-            ("TokenRecord", object([("name", string), ("created", string), ("lastUsed", optionalString)], required: ["name", "created"])),
-            ("TokenRequest", object([("name", string)], required: ["name"])),
+            ("TokenRecord", object([("name", string), ("created", string), ("lastUsed", optionalString), ("agent", optionalString)], required: ["name", "created"])),
+            ("TokenRequest", object([("name", string), ("agent", optionalString)], required: ["name"])),
             ("TokenCreated", object([("name", string), ("token", string)], required: ["name", "token"])),
         ]
     }

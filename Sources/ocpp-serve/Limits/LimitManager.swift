@@ -192,7 +192,7 @@ actor LimitManager: Service {
     /// Brings one charger's managed profiles in line with its plan. One pass at a time per charger; a change during
     /// a pass asks for another.
     private func apply(_ chargerID: String) async {
-        guard await registry.isConnected(chargerID) else { return }
+        guard isManaged(chargerID), await registry.isConnected(chargerID) else { return }
         var state = states[chargerID] ?? ChargerLimitState()
         if state.applying {
             states[chargerID]?.dirty = true
@@ -206,6 +206,12 @@ actor LimitManager: Service {
             await learnUnit(chargerID)
             await sendPlan(chargerID)
         } while states[chargerID]?.dirty == true
+    }
+
+    /// A charger the limit model concerns: limits on it, a group, or profiles still to clear. Others are left alone
+    /// (not even asked for their units).
+    private func isManaged(_ chargerID: String) -> Bool {
+        model.groupOf[chargerID] != nil || model.rules.contains { $0.target.chargerID == chargerID } || states[chargerID]?.sent.isEmpty == false
     }
 
     /// The planner's input for a charger now.

@@ -267,7 +267,7 @@ extension SimulatedCharger {
     // MARK: - Timed work
 
     /// Reset: running transactions end (SoftReset/HardReset), the socket closes, and the charger boots again after
-    /// 5 simulated seconds (at least 50 ms).
+    /// 5 simulated seconds (at least 50 ms). A hard reset also loses the installed charging profiles.
     func reboot(hard: Bool) async {
         for c in connectors.indices where connectors[c].session != nil {
             stopTransaction(c, reason: hard ? .hardReset : .softReset)
@@ -283,6 +283,9 @@ extension SimulatedCharger {
         while !hard && online && (inflight != nil || !outbox.isEmpty) && ContinuousClock.now < drainEnd {
             try? await Task.sleep(for: .milliseconds(10))
         }
+        // Charging profiles live in volatile memory on many chargers: a hard reset loses them, and the central
+        // system has to send them again after the boot.
+        if hard { _ = profiles.clear(ClearChargingProfileRequest()) }
         needsBoot = true
         booted = false
         rebootPending = 5

@@ -261,7 +261,7 @@ extension SimulatedCharger {
         let transactionStart = Timestamp(session.started.addingTimeInterval(skew))
         let blocked = template.exclusiveDC && spec.dc && connectors.contains { $0.id != c && $0.isDC && ($0.session?.point.power ?? 0) > 0 }
         let jitter = spec.dc ? 0 : connectors[c].rng.uniform(-0.01...0.01)
-        let hasProfiles = !store.installed.isEmpty
+        let hasProfiles = !store.installed.isEmpty && !quirks.contains(.ignoreProfiles)
         let delivered = session.advance(to: clock.now) { soc, t in
             var limit: (value: Decimal, unit: ChargingRateUnitType, phases: Int)?
             if hasProfiles {

@@ -32,6 +32,9 @@ enum QuirkMode: String, Codable, Sendable, Hashable, CaseIterable {
     case neverStop = "never-stop"
     /// Vehicles arrive full: sessions deliver no energy.
     case zeroEnergy = "zero-energy"
+    /// Charging profiles are accepted (and reported by GetCompositeSchedule) but the drawn power ignores them, as
+    /// some firmware does: what a central system's verification must catch.
+    case ignoreProfiles = "ignore-profiles"
 
     var summary: String {
         switch self {
@@ -49,6 +52,7 @@ enum QuirkMode: String, Codable, Sendable, Hashable, CaseIterable {
         case .clockSkew: "charger clock 10 minutes fast"
         case .neverStop: "StopTransaction never sent (stale transaction)"
         case .zeroEnergy: "vehicles arrive full: zero-energy sessions"
+        case .ignoreProfiles: "charging profiles accepted but not obeyed: draws full power"
         }
     }
 
