@@ -1,3 +1,4 @@
+import Foundation
 import Shared
 
 /// The control API as an OpenAPI 3.1 document, built from the route list and the official OCPP 1.6 JSON schemas
@@ -16,7 +17,11 @@ enum OpenAPIDocument {
         var schemas = JSONObject()
         for action in commandActions {
             for name in [action.requestSchemaName, action.responseSchemaName] {
-                if let text = OCPPSchemaTexts.v16[name], var schema = try? JSONParser.parse(text), case .object(var object) = schema {
+                // The security-extension schemas refer to their own `definitions`: point those refs at where the
+                // schema now sits in the document.
+                if let text = OCPPSchemaTexts.v16[name]?.replacingOccurrences(of: "\"#/definitions/", with: "\"#/components/schemas/OCPP\(name)/definitions/"),
+                    var schema = try? JSONParser.parse(text), case .object(var object) = schema
+                {
                     object["$schema"] = nil
                     object["id"] = nil
                     schema = .object(object)
