@@ -5,9 +5,13 @@ Built only on PyPI's `ocpp` (mobilityhouse, schema validation on) and `websocket
 ocpp-tools. It connects to URL/ID, runs one charging session (BootNotification, Heartbeat, StatusNotification,
 Authorize, StartTransaction, three MeterValues, StopTransaction), prints `session done` on stdout, then answers
 the central system's commands (Reset, GetConfiguration) until it has answered a Reset or `--wait` seconds pass.
-Finally it prints one JSON line: the answers it received and the commands it served.
+Finally it prints one JSON line: the answers it received, the commands it served and the register readings it sent.
 
     charger.py --url ws://127.0.0.1:PORT/ocpp --id PYCP1 [--wait 20]
+               [--meter-start WH --meter-stop WH --register VALUE:UNIT ...]
+
+With --register (repeatable, e.g. 150011320:Wh or 150011.44:kWh) the session sends exactly those register readings,
+one MeterValues each, a minute apart ending now, between StartTransaction (meterStart) and StopTransaction (meterStop).
 """
 import argparse
 import asyncio
@@ -22,14 +26,22 @@ from ocpp.v16 import ChargePoint, call, call_result, datatypes, enums
 from ocpp.v16.enums import Action
 
 
+def iso(moment):
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
 def now_iso():
-    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    return iso(datetime.datetime.now(datetime.timezone.utc))
 
 
 class PythonCharger(ChargePoint):
-    def __init__(self, charger_id, connection):
+    def __init__(self, charger_id, connection, meter_start=1000, meter_stop=2500, registers=None):
         super().__init__(charger_id, connection)
         self.served = []
+        self.meter_start = meter_start
+        self.meter_stop = meter_stop
+        self.registers = registers  # [(value text, unit)] or None for the default three samples
+        self.sent = []  # register readings as put on the wire: timestamp, value text, unit
         self.reset_done = asyncio.Event()
 
     @on(Action.reset)
@@ -55,7 +67,9 @@ class PythonCharger(ChargePoint):
             connector_id=1, error_code=enums.ChargePointErrorCode.no_error, status=enums.ChargePointStatus.preparing))
         auth = await self.call(call.Authorize(id_tag="PYTAG"))
         answers["authorize"] = auth.id_tag_info["status"]
-        start = await self.call(call.StartTransaction(connector_id=1, id_tag="PYTAG", meter_start=1000, timestamp=now_iso()))
+        if self.registers is not None:
+            return await self.audited_session(answers)
+        start = await self.call(call.StartTransaction(connector_id=1, id_tag="PYTAG", meter_start=self.meter_start, timestamp=now_iso()))
         answers["start"] = {"transactionId": start.transaction_id, "status": start.id_tag_info["status"]}
         for i in range(3):
             sampled = [
@@ -65,11 +79,33 @@ class PythonCharger(ChargePoint):
                 datatypes.SampledValue(value=str(40 + i), measurand=enums.Measurand.soc, unit=enums.UnitOfMeasure.percent,
                                        location=enums.Location.ev),
             ]
+            timestamp = now_iso()
             await self.call(call.MeterValues(connector_id=1, transaction_id=start.transaction_id,
-                                             meter_value=[datatypes.MeterValue(timestamp=now_iso(), sampled_value=sampled)]))
+                                             meter_value=[datatypes.MeterValue(timestamp=timestamp, sampled_value=sampled)]))
+            self.sent.append({"timestamp": timestamp, "value": sampled[0].value, "unit": "Wh"})
         answers["meterValues"] = 3
-        stop = await self.call(call.StopTransaction(meter_stop=2500, timestamp=now_iso(), transaction_id=start.transaction_id,
+        stop = await self.call(call.StopTransaction(meter_stop=self.meter_stop, timestamp=now_iso(), transaction_id=start.transaction_id,
                                                     reason=enums.Reason.local, id_tag="PYTAG"))
+        answers["stop"] = stop.id_tag_info["status"] if stop.id_tag_info else None
+        return answers
+
+    async def audited_session(self, answers):
+        """Start, one MeterValues per given register reading a minute apart (explicit timestamps, so no two share a
+        millisecond), stop; the readings are recorded in `sent` exactly as written on the wire."""
+        count = len(self.registers)
+        base = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=count + 1)
+        start = await self.call(call.StartTransaction(connector_id=1, id_tag="PYTAG", meter_start=self.meter_start, timestamp=iso(base)))
+        answers["start"] = {"transactionId": start.transaction_id, "status": start.id_tag_info["status"]}
+        for i, (value, unit) in enumerate(self.registers):
+            timestamp = iso(base + datetime.timedelta(minutes=i + 1))
+            sampled = [datatypes.SampledValue(value=value, measurand=enums.Measurand.energy_active_import_register,
+                                              unit=enums.UnitOfMeasure(unit), context=enums.ReadingContext.sample_periodic)]
+            await self.call(call.MeterValues(connector_id=1, transaction_id=start.transaction_id,
+                                             meter_value=[datatypes.MeterValue(timestamp=timestamp, sampled_value=sampled)]))
+            self.sent.append({"timestamp": timestamp, "value": value, "unit": unit})
+        answers["meterValues"] = count
+        stop = await self.call(call.StopTransaction(meter_stop=self.meter_stop, timestamp=iso(base + datetime.timedelta(minutes=count + 1)),
+                                                    transaction_id=start.transaction_id, reason=enums.Reason.local, id_tag="PYTAG"))
         answers["stop"] = stop.id_tag_info["status"] if stop.id_tag_info else None
         return answers
 
@@ -79,9 +115,13 @@ async def main():
     parser.add_argument("--url", required=True)
     parser.add_argument("--id", required=True)
     parser.add_argument("--wait", type=float, default=20)
+    parser.add_argument("--meter-start", type=int, default=1000)
+    parser.add_argument("--meter-stop", type=int, default=2500)
+    parser.add_argument("--register", action="append", metavar="VALUE:UNIT", help="a register reading to send, e.g. 150011.44:kWh")
     args = parser.parse_args()
+    registers = [tuple(item.rsplit(":", 1)) for item in args.register] if args.register else None
     async with connect(f"{args.url}/{args.id}", subprotocols=["ocpp1.6"]) as ws:
-        charger = PythonCharger(args.id, ws)
+        charger = PythonCharger(args.id, ws, args.meter_start, args.meter_stop, registers)
         listener = asyncio.create_task(charger.start())
         answers = await charger.session()
         print("session done", flush=True)
@@ -91,7 +131,8 @@ async def main():
             pass
         await asyncio.sleep(0.2)  # let the Reset answer leave before closing
         listener.cancel()
-    print(json.dumps({"subprotocol": ws.subprotocol, "answers": answers, "served": charger.served}), flush=True)
+    print(json.dumps({"subprotocol": ws.subprotocol, "answers": answers, "served": charger.served, "meterStart": args.meter_start,
+                      "meterStop": args.meter_stop, "sent": charger.sent}), flush=True)
 
 
 if __name__ == "__main__":

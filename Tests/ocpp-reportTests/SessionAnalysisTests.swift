@@ -114,6 +114,57 @@ import Testing
         #expect(report.flags == [.zeroEnergy] && report.energyWh == 0)
     }
 
+    @Test func theRegisterReadingsAreReportedAsSentBesideMeterStartAndStop() {
+        let report = analysis.analyse(Self.facts(), sampleIntervalSeconds: nil, clockOffsetMs: nil)
+        #expect(report.registerFirstWh == 10_000 && report.registerLastWh == 20_000)
+        #expect(report.meterStartWh == 10_000 && report.meterStopWh == 20_000)
+        // kWh labelled Wh: the readings stay as sent (1000x small); energy is corrected.
+        let unitError = analysis.analyse(Self.facts(registers: Self.ramp(0...60, scale: 1000)), sampleIntervalSeconds: nil, clockOffsetMs: nil)
+        #expect(unitError.registerFirstWh == 10 && unitError.registerLastWh == 20)
+        #expect(unitError.flags == [.unitError])
+        let none = analysis.analyse(Self.facts(registers: []), sampleIntervalSeconds: nil, clockOffsetMs: nil)
+        #expect(none.registerFirstWh == nil && none.registerLastWh == nil && none.flags.isEmpty)
+    }
+
+    /// meterStop against the last register sample (20 000 Wh at 3 601 s; stop at 3 662 s, 61 s later; the fastest
+    /// rise 10 kW): within 100 Wh + 1.5 x 10 kW x 61 s (354 Wh) ahead, or 100 Wh behind, agrees.
+    @Test(arguments: [
+        (20_000 as Int64, false), (20_090, false), (20_350, false), (19_950, false), (20_400, true), (25_000, true), (19_850, true),
+    ])
+    func meterStopFarFromTheLastSampleIsAMismatch(meterStop: Int64, mismatch: Bool) {
+        let report = analysis.analyse(Self.facts(meterStop: meterStop), sampleIntervalSeconds: nil, clockOffsetMs: nil)
+        #expect(report.flags.contains(.meterMismatch) == mismatch, "\(meterStop): \(report.flags)")
+        #expect(report.registerLastWh == 20_000)
+    }
+
+    @Test func meterStartFarFromTheFirstSampleIsAMismatch() {
+        // A meterStart of 0 under a register at 10 000 Wh one second later: 10 kWh cannot pass in a second.
+        let zero = analysis.analyse(Self.facts(meterStart: 0), sampleIntervalSeconds: nil, clockOffsetMs: nil)
+        #expect(zero.flags == [.meterMismatch])
+        // The first sample 500 Wh below meterStart: the register fell (counted as a reset) and disagrees.
+        let below = analysis.analyse(Self.facts(meterStart: 10_500), sampleIntervalSeconds: nil, clockOffsetMs: nil)
+        #expect(below.flags == [.registerReset, .meterMismatch])
+        // A first sample four minutes in, 667 Wh up: what 10 kW delivers in that time, so no mismatch.
+        let late = analysis.analyse(Self.facts(registers: Self.ramp(4...60)), sampleIntervalSeconds: nil, clockOffsetMs: nil)
+        #expect(!late.flags.contains(.meterMismatch))
+        // An open session is checked at its start only.
+        #expect(analysis.analyse(Self.facts(meterStart: 0, stopped: false), sampleIntervalSeconds: nil, clockOffsetMs: nil).flags == [.meterMismatch])
+        #expect(analysis.analyse(Self.facts(stopped: false), sampleIntervalSeconds: nil, clockOffsetMs: nil).flags.isEmpty)
+    }
+
+    @Test func aUnitErrorAloneIsNoMismatch() {
+        let report = analysis.analyse(Self.facts(registers: Self.ramp(0...60, scale: 1000)), sampleIntervalSeconds: nil, clockOffsetMs: nil)
+        #expect(report.flags == [.unitError], "the readings are compared after the unit correction")
+    }
+
+    @Test func withOneSampleTheFallbackRateBoundsTheGap() {
+        // One sample a minute before stop, 5 kWh short of meterStop: 350 kW could deliver that; 10 kWh it could not.
+        var facts = Self.facts(meterStart: 10_000, meterStop: 15_000, registers: [(3_602_000, 10_000)])
+        #expect(!analysis.analyse(facts, sampleIntervalSeconds: nil, clockOffsetMs: nil).flags.contains(.meterMismatch))
+        facts.meterStop = 30_000
+        #expect(analysis.analyse(facts, sampleIntervalSeconds: nil, clockOffsetMs: nil).flags.contains(.meterMismatch))
+    }
+
     @Test func clockSkewAboveTheLimitIsFlagged() {
         #expect(analysis.analyse(Self.facts(), sampleIntervalSeconds: nil, clockOffsetMs: 600_000).flags == [.clockSkew])
         #expect(analysis.analyse(Self.facts(), sampleIntervalSeconds: nil, clockOffsetMs: -299_000).flags.isEmpty)

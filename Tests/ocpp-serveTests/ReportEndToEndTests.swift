@@ -85,7 +85,7 @@ import Testing
             #expect(abs((charger["energy_kwh"]?.numberValue?.double ?? -1) - energy) <= 0.002 * Double(mine.count), "\(name)")
             let hours = mine.reduce(0.0) { $0 + Double(Self.ms($1["stop"]?.stringValue) - Self.ms($1["start"]?.stringValue)) } / 3_600_000
             #expect(abs((charger["hours_charging"]?.numberValue?.double ?? -1) - hours) <= 0.01, "\(name)")
-            for flag in ["unit_error", "register_reset", "meter_gap", "clock_skew", "stale", "zero_energy"] {
+            for flag in ["unit_error", "register_reset", "meter_gap", "clock_skew", "stale", "zero_energy", "meter_mismatch"] {
                 #expect(charger["flag_" + flag] == 0, "\(name) \(flag)")
             }
             let utilisation = charger["utilisation_pct"]?.numberValue?.double ?? -1
@@ -133,12 +133,127 @@ import Testing
         let summary = try Self.json(try await Self.report(server, ["summary", "--format", "json"] + Self.window(simulated)))
         let field = "flag_" + flag.replacingOccurrences(of: "-", with: "_")
         let counts = summary.reduce(into: [String: Int]()) { counts, charger in
-            for f in ["flag_unit_error", "flag_register_reset", "flag_meter_gap", "flag_clock_skew", "flag_stale", "flag_zero_energy"] {
+            for f in [
+                "flag_unit_error", "flag_register_reset", "flag_meter_gap", "flag_clock_skew", "flag_stale", "flag_zero_energy",
+                "flag_meter_mismatch",
+            ] {
                 counts[f, default: 0] += charger[f]?.numberValue?.int ?? 0
             }
         }
         #expect(counts[field] == 2, "\(counts)")
         #expect(counts.filter { $0.key != field }.values.allSatisfy { $0 == 0 }, "\(counts)")
+        #expect(await server.stop() == 0)
+    }
+
+    /// Runs Tests/interop/charger.py (PyPI's `ocpp`, sharing no code with ocpp-tools) through one session that sends
+    /// exactly `registers` (VALUE:UNIT); returns its JSON line (`answers`, `sent`, `meterStart`, `meterStop`).
+    static func pythonSession(
+        _ venv: URL,
+        _ server: ServerProcess,
+        id: String,
+        meterStart: Int,
+        meterStop: Int,
+        registers: [String]
+    ) async throws -> JSONValue {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("charger-py-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let outURL = directory.appendingPathComponent("stdout")
+        let errURL = directory.appendingPathComponent("stderr")
+        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        let charger = Process()
+        charger.executableURL = venv.appendingPathComponent("bin/python")
+        let script = SimulatorInteropTests.repository.appendingPathComponent("Tests/interop/charger.py").path
+        charger.arguments =
+            [script, "--url", server.url, "--id", id, "--wait", "0.1", "--meter-start", String(meterStart), "--meter-stop", String(meterStop)]
+            + registers.flatMap { ["--register", $0] }
+        charger.standardOutput = try FileHandle(forWritingTo: outURL)
+        charger.standardError = try FileHandle(forWritingTo: errURL)
+        try charger.run()
+        let exit = await ServePolicyTests.waitForExit(charger, seconds: 30)
+        if exit == nil { charger.terminate() }
+        let stderr = String(decoding: try Data(contentsOf: errURL), as: UTF8.self)
+        try #require(exit?.status == 0, "charger.py \(id): \(stderr)")
+        let stdout = String(decoding: try Data(contentsOf: outURL), as: UTF8.self)
+        let last = try #require(stdout.split(separator: "\n").last, "charger.py \(id) printed nothing")
+        return try JSONParser.parse(String(last))
+    }
+
+    /// A reading as sent (value text, unit) in Wh: the exact decimal, as the store normalises it.
+    static func wattHours(_ sent: JSONValue) -> Decimal? {
+        guard let text = sent["value"]?.stringValue, let value = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")) else { return nil }
+        return sent["unit"]?.stringValue == "kWh" ? value * 1000 : value
+    }
+
+    /// An auditor's check against an independent charger: `curve`'s register_wh is, sample by sample, the register
+    /// the Python charger put on the wire (a kWh reading x 1000, exactly), and energy_wh is that register minus
+    /// meterStart; `sessions` shows the first and last reading, and a meterStop that disagrees with them is a
+    /// meter-mismatch (counted in `summary`). kWh labelled Wh stays as sent in register_wh while energy_wh is corrected.
+    @Test func theRegisterColumnsAreWhatAnIndependentChargerSent() async throws {
+        let venv = try await SimulatorInteropTests.setUpVenv()
+        let server = try await ServerProcess(arguments: ["--unknown-tags", "accept"])
+        let start = 150_011_200
+        let clean = try await Self.pythonSession(
+            venv,
+            server,
+            id: "PYAUDIT1",
+            meterStart: start,
+            meterStop: 150_011_800,
+            registers: ["150011320:Wh", "150011.44:kWh", "150011560:Wh", "150011.6805:kWh"]
+        )
+        let mismatch = try await Self.pythonSession(
+            venv,
+            server,
+            id: "PYAUDIT2",
+            meterStart: start,
+            meterStop: 150_021_800,
+            registers: ["150011320:Wh", "150011.44:kWh", "150011560:Wh"]
+        )
+        let unitError = try await Self.pythonSession(
+            venv,
+            server,
+            id: "PYAUDIT3",
+            meterStart: start,
+            meterStop: 150_011_800,
+            registers: ["150011.32:Wh", "150011.44:Wh", "150011.56:Wh", "150011.68:Wh"]
+        )
+        let sessionsRun = try await Self.report(server, ["sessions", "--format", "json"])
+        #expect(sessionsRun.status == 0, "\(sessionsRun.stderr)")
+        let sessions = try Self.json(sessionsRun)
+        // The unit-error session's energy is its register x 1000 (kWh labelled Wh); its register_wh stays as sent.
+        let cases: [(JSONValue, [JSONValue], Decimal)] = [(clean, [], 1), (mismatch, ["meter-mismatch"], 1), (unitError, ["unit-error"], 1000)]
+        for (charger, expectedFlags, corrected) in cases {
+            let id = try #require(charger["answers"]?["start"]?["transactionId"]?.numberValue?.int)
+            let sent = charger["sent"]?.arrayValue ?? []
+            #expect(sent.count >= 3)
+            let curveRun = try await Self.report(server, ["curve", String(id), "--format", "json"])
+            #expect(curveRun.status == 0, "\(curveRun.stderr)")
+            let rows = try Self.json(curveRun).filter { $0["register_wh"] != .null }
+            #expect(rows.count == sent.count, "\(id): \(rows)")
+            for (row, reading) in zip(rows, sent) {
+                #expect(Self.ms(row["timestamp"]?.stringValue) == Self.ms(reading["timestamp"]?.stringValue))
+                let register = try #require(Self.wattHours(reading))
+                #expect(row["register_wh"]?.numberValue?.decimal == register, "\(id): \(row) against \(reading)")
+                let energy = NSDecimalNumber(decimal: register * corrected - Decimal(start)).doubleValue.rounded(.toNearestOrAwayFromZero)
+                #expect(row["energy_wh"]?.numberValue?.double == energy, "\(id): \(row) against \(reading)")
+            }
+            let session = try #require(sessions.first { $0["transaction_id"]?.numberValue?.int == id })
+            #expect(session["meter_start_wh"]?.numberValue?.int == start)
+            #expect(session["meter_stop_wh"] == charger["meterStop"])
+            #expect(session["register_first_wh"]?.numberValue?.decimal == sent.first.flatMap(Self.wattHours))
+            #expect(session["register_last_wh"]?.numberValue?.decimal == sent.last.flatMap(Self.wattHours))
+            #expect(session["flags"] == .array(expectedFlags), "\(id): \(session)")
+        }
+        let csv = try await Self.report(server, ["curve", String(clean["answers"]?["start"]?["transactionId"]?.numberValue?.int ?? 0)])
+        #expect(
+            csv.stdout.hasPrefix("timestamp,power_w,power_source,current_l1_a,current_l2_a,current_l3_a,current_a,voltage_v,energy_wh,register_wh,")
+        )
+        #expect(csv.stdout.contains(",120,150011320,") && csv.stdout.contains(",481,150011680.5,"), "\(csv.stdout)")
+
+        let summary = try Self.json(try await Self.report(server, ["summary", "--format", "json", "--since", "2000-01-01", "--until", "2100-01-01"]))
+        let counts = Dictionary(summary.map { ($0["charger"]?.stringValue ?? "", $0["flag_meter_mismatch"]?.numberValue?.int ?? -1) }) { a, _ in a }
+        #expect(counts == ["PYAUDIT1": 0, "PYAUDIT2": 1, "PYAUDIT3": 0], "\(summary)")
         #expect(await server.stop() == 0)
     }
 

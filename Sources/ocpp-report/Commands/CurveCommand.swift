@@ -14,7 +14,13 @@ struct CurveCommand: ParsableCommand {
               current_l1_a, current_l2_a, current_l3_a   Current.Import per phase, A
               current_a          Current.Import without a phase (DC), A
               voltage_v          Voltage: the mean of the phases, or the value without a phase, V
-              energy_wh          energy delivered since the session started, Wh (unit and reset corrected)
+              energy_wh          RELATIVE: energy delivered since the session started, Wh: the register (unit-error
+                                 corrected) minus meterStart, each fall counted as a reset to zero
+              register_wh        REGISTER: the Energy.Active.Import.Register reading as the charger sent it, Wh (a kWh
+                                 reading x 1000; up to 3 decimals, trailing zeros dropped), with no unit-error or
+                                 reset correction: what an auditor reconciles against the meter. With the unit-error
+                                 flag (see `sessions --help`) it stays as sent while energy_wh is corrected; empty
+                                 on rows without a register sample
               soc_pct            SoC, percent (where the charger reports it)
               offered_current_a  Current.Offered, A: the current limit in force
               offered_power_w    Power.Offered, W: the power limit in force

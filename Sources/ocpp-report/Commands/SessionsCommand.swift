@@ -14,11 +14,17 @@ struct SessionsCommand: ParsableCommand {
               start            StartTransaction timestamp, RFC 3339 UTC (the charger's clock)
               stop             StopTransaction timestamp, RFC 3339 UTC; empty while open or stale
               duration_s       seconds from start to stop; for an open transaction, to its last meter value
-              meter_start_wh   meterStart, Wh
-              meter_stop_wh    meterStop, Wh; empty while open
-              energy_kwh       energy delivered, kWh (3 decimals): meterStop - meterStart, re-counted from the
-                               Energy.Active.Import.Register samples when the register reset or ran backwards
-                               (counting from zero after each fall), up to the last register sample when open
+              meter_start_wh   meterStart, Wh: the register reading StartTransaction carried
+              meter_stop_wh    meterStop, Wh: the register reading StopTransaction carried; empty while open
+              register_first_wh, register_last_wh
+                               the first and last Energy.Active.Import.Register sample of the session as the
+                               charger sent it, Wh (a kWh reading x 1000; up to 3 decimals; no unit-error
+                               correction). Always set when the session has register samples, whether or not they
+                               equal meter_start_wh/meter_stop_wh (see meter-mismatch); empty when it has none
+              energy_kwh       energy delivered (relative, not a register reading), kWh (3 decimals):
+                               meterStop - meterStart, re-counted from the Energy.Active.Import.Register samples
+                               when the register reset or ran backwards (counting from zero after each fall), up
+                               to the last register sample when open
               energy_source    meter (meterStart/meterStop) or register (register samples involved)
               max_power_kw     largest Power.Active.Import sample (sum of phases if no total), kW; derived from
                                register deltas when the charger sends no power
@@ -36,6 +42,11 @@ struct SessionsCommand: ParsableCommand {
                 stale            never stopped: the charger rebooted, freed the connector or started another
                                  session without StopTransaction
                 zero-energy      stopped with less than 1 Wh delivered
+                meter-mismatch   meterStart or meterStop disagrees with the charger's own register samples (unit
+                                 corrected): the first sample is below meterStart, or meterStop below the last
+                                 sample, by more than 100 Wh; or either leads the other by more than 100 Wh plus
+                                 what the session could deliver between the two readings (1.5 x its fastest
+                                 register rise, or 350 kW without two samples, over the time between them)
 
             Without --month, --since or --until: every transaction. Orphan StopTransactions (no start) are left out.
             """

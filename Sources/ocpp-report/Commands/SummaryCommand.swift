@@ -17,7 +17,8 @@ struct SummaryCommand: ParsableCommand {
                                    (connect/disconnect/offline events) and neither it (connector 0) nor the connector
                                    was Faulted or Unavailable (status history), percent; averaged over connectors
               faults               entries into Faulted per error code: ErrorCode=count;... in CSV, an object in JSON
-              flag_unit_error, flag_register_reset, flag_meter_gap, flag_clock_skew, flag_stale, flag_zero_energy
+              flag_unit_error, flag_register_reset, flag_meter_gap, flag_clock_skew, flag_stale, flag_zero_energy,
+              flag_meter_mismatch
                                    sessions with that data-quality flag (see `ocpp-report sessions --help`)
 
             The window runs from --since (or the charger's first connection, if later) to --until, but not past the

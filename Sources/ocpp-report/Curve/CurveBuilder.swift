@@ -20,7 +20,9 @@ enum CurveBuilder {
                 index += 1
             }
             var point = CurvePoint(atMs: at)
-            if let register = group.filter(isRegister).map(\.value).max().map({ $0 * factor }) {
+            let sent = group.filter(isRegister).map(\.value).max()
+            point.registerWh = sent
+            if let register = sent.map({ $0 * factor }) {
                 if let previous = previousRegister {
                     energy += register >= previous ? register - previous : register
                 } else if let start = facts.meterStart.map(Double.init) {

@@ -14,6 +14,9 @@ struct CurvePoint: Sendable, Hashable {
     var voltage: Double?
     /// Energy delivered since the session started (Wh), unit and reset corrected.
     var energyWh: Double?
+    /// The Energy.Active.Import.Register reading as the charger sent it (Wh after the unit label's conversion; no
+    /// unit-error or reset correction), so the row can be audited against the meter.
+    var registerWh: Double?
     var soc: Double?
     var offeredCurrent: Double?
     var offeredPower: Double?

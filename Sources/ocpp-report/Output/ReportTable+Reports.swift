@@ -3,8 +3,8 @@ import Foundation
 /// The field names and units of each report (the man page lists them from the commands' help).
 extension ReportTable {
     static let sessionColumns = [
-        "transaction_id", "charger", "connector", "id_tag", "start", "stop", "duration_s", "meter_start_wh", "meter_stop_wh", "energy_kwh",
-        "energy_source", "max_power_kw", "soc_start_pct", "soc_end_pct", "stop_reason", "clock_offset_s", "flags",
+        "transaction_id", "charger", "connector", "id_tag", "start", "stop", "duration_s", "meter_start_wh", "meter_stop_wh", "register_first_wh",
+        "register_last_wh", "energy_kwh", "energy_source", "max_power_kw", "soc_start_pct", "soc_end_pct", "stop_reason", "clock_offset_s", "flags",
     ]
 
     init(sessions: [SessionReport]) {
@@ -14,6 +14,7 @@ extension ReportTable {
                 [
                     .integer(s.transactionID), .text(s.chargerID), .optional(s.connectorID.map(Int64.init)), .optional(s.idTag), .time(s.startMs),
                     .time(s.stopMs), .number(s.durationSeconds, places: 0), .optional(s.meterStartWh), .optional(s.meterStopWh),
+                    .optional(s.registerFirstWh, trimmedTo: 3), .optional(s.registerLastWh, trimmedTo: 3),
                     .optional(s.energyWh.map { $0 / 1000 }, places: 3), s.energySource.isEmpty ? .null : .text(s.energySource),
                     .optional(s.maxPowerW.map { $0 / 1000 }, places: 2), .optional(s.socStart, places: 0), .optional(s.socEnd, places: 0),
                     .optional(s.stopReason), .optional(s.clockOffsetSeconds, places: 0), .list(s.flags.map(\.rawValue)),

@@ -10,6 +10,8 @@ struct ReportTable: Sendable {
         case integer(Int64)
         /// A number written with `places` decimals.
         case number(Double, places: Int)
+        /// A number rounded to `places` decimals with trailing zeros dropped: a reading as sent, not padded.
+        case trimmed(Double, places: Int)
         case list([String])
         case counts([(String, Int)])
 
@@ -17,6 +19,7 @@ struct ReportTable: Sendable {
         func hash(into hasher: inout Hasher) { hasher.combine(csv) }
 
         static func optional(_ value: Double?, places: Int) -> Cell { value.map { .number($0, places: places) } ?? .null }
+        static func optional(_ value: Double?, trimmedTo places: Int) -> Cell { value.map { .trimmed($0, places: places) } ?? .null }
         static func optional(_ text: String?) -> Cell { text.map { .text($0) } ?? .null }
         static func optional(_ value: Int64?) -> Cell { value.map { .integer($0) } ?? .null }
         static func time(_ ms: Int64?) -> Cell { ms.map { .text(Timestamp(milliseconds: $0).description) } ?? .null }
@@ -27,6 +30,7 @@ struct ReportTable: Sendable {
             case .text(let text): ReportTable.quote(text)
             case .integer(let value): String(value)
             case .number(let value, let places): ReportTable.format(value, places: places)
+            case .trimmed(let value, let places): FixedPointText.trimmed(value, places: places)
             case .list(let items): ReportTable.quote(items.joined(separator: ";"))
             case .counts(let pairs): ReportTable.quote(pairs.map { "\($0.0)=\($0.1)" }.joined(separator: ";"))
             }
@@ -39,6 +43,8 @@ struct ReportTable: Sendable {
             case .integer(let value): .number(JSONNumber(value))
             case .number(let value, let places):
                 value.isFinite ? (JSONNumber(text: ReportTable.format(value, places: places)).map(JSONValue.number) ?? .null) : .null
+            case .trimmed(let value, let places):
+                value.isFinite ? (JSONNumber(text: FixedPointText.trimmed(value, places: places)).map(JSONValue.number) ?? .null) : .null
             case .list(let items): .array(items.map(JSONValue.string))
             case .counts(let pairs): .object(JSONObject(pairs.map { JSONMember(key: $0.0, value: .number(JSONNumber($0.1))) }))
             }

@@ -15,6 +15,10 @@ enum DataQualityFlag: String, CaseIterable, Sendable, Hashable, Comparable {
     case stale = "stale"
     /// A stopped session that delivered no energy (under 1 Wh).
     case zeroEnergy = "zero-energy"
+    /// meterStart or meterStop disagrees with the charger's own register samples by more than the energy the
+    /// session could have delivered between the two readings, plus 100 Wh (`SessionAnalysis.meterMismatch`).
+    /// Last in the list so the summary's older columns keep their places.
+    case meterMismatch = "meter-mismatch"
 
     /// The summary column counting sessions with this flag.
     var summaryField: String { "flag_" + rawValue.replacingOccurrences(of: "-", with: "_") }

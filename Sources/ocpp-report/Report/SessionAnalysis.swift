@@ -7,6 +7,11 @@ struct SessionAnalysis: Sendable {
     var maxClockSkewSeconds: Double = 300
     /// Register falls smaller than this at the session's ends (meterStart, meterStop) are rounding, not resets (Wh).
     var boundaryTolerance: Double = 100
+    /// Between a register sample and meterStart/meterStop the session can deliver at most its fastest register rise
+    /// times this margin (rises are averages over a sample interval, so the instantaneous peak is higher).
+    var mismatchRateMargin: Double = 1.5
+    /// The rate assumed when fewer than two register samples give one (W): the fastest DC chargers.
+    var fallbackPeakPowerW: Double = 350_000
 
     func analyse(_ facts: TransactionFacts, sampleIntervalSeconds configured: Double?, clockOffsetMs: Double?) -> SessionReport {
         var flags: Set<DataQualityFlag> = []
@@ -69,6 +74,7 @@ struct SessionAnalysis: Sendable {
         }
 
         if let offset = clockOffsetMs, abs(offset) > maxClockSkewSeconds * 1000 { flags.insert(.clockSkew) }
+        if meterMismatch(facts, factor: factor) { flags.insert(.meterMismatch) }
 
         let end = facts.stopMs ?? max(facts.startMs, register?.lastAtMs ?? facts.startMs)
         let power = facts.measuredMaxPowerW ?? register?.maxDerivedPowerW.map { $0 * factor }
@@ -82,6 +88,8 @@ struct SessionAnalysis: Sendable {
             durationSeconds: Double(end - facts.startMs) / 1000,
             meterStartWh: facts.meterStart,
             meterStopWh: facts.meterStop,
+            registerFirstWh: register?.first,
+            registerLastWh: register?.last,
             energyWh: energy,
             energySource: source,
             maxPowerW: power,
@@ -92,6 +100,27 @@ struct SessionAnalysis: Sendable {
             registerFactor: factor,
             clockOffsetSeconds: clockOffsetMs.map { $0 / 1000 }
         )
+    }
+
+    /// True when meterStart or meterStop disagrees with the nearest register sample (unit corrected). A sample may lead
+    /// meterStart, and meterStop may lead the last sample, by `boundaryTolerance` plus what the session could deliver
+    /// in the time between (its fastest register rise x `mismatchRateMargin`, else `fallbackPeakPowerW`); a reading
+    /// behind the other by more than `boundaryTolerance` disagrees outright. Open transactions are checked at the start.
+    func meterMismatch(_ facts: TransactionFacts, factor: Double) -> Bool {
+        guard let register = facts.register, register.count > 0 else { return false }
+        let rateW = register.maxDerivedPowerW.map { $0 * factor * mismatchRateMargin } ?? fallbackPeakPowerW
+        func disagree(lead: Double, overMs: Int64) -> Bool {
+            lead < -boundaryTolerance || lead > boundaryTolerance + rateW * Double(max(overMs, 0)) / 3_600_000
+        }
+        if let start = facts.meterStart, disagree(lead: register.first * factor - Double(start), overMs: register.firstAtMs - facts.startMs) {
+            return true
+        }
+        if let stop = facts.meterStop, let stopMs = facts.stopMs,
+            disagree(lead: Double(stop) - register.last * factor, overMs: stopMs - register.lastAtMs)
+        {
+            return true
+        }
+        return false
     }
 
     /// 1000 when the register samples are about 1000x smaller than the meter readings of Start/StopTransaction (kWh

@@ -11,6 +11,10 @@ struct SessionReport: Sendable, Hashable {
     var durationSeconds: Double
     var meterStartWh: Int64?
     var meterStopWh: Int64?
+    /// The first and last Energy.Active.Import.Register sample as the charger sent it (Wh after the unit label's
+    /// conversion, before any unit-error correction); nil without register samples.
+    var registerFirstWh: Double?
+    var registerLastWh: Double?
     /// Delivered energy (Wh): meterStop - meterStart, re-counted from the register samples when the register reset
     /// or went backwards; up to the last register sample for an open transaction. Nil when nothing tells.
     var energyWh: Double?

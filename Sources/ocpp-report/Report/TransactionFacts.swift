@@ -32,6 +32,9 @@ struct RegisterStats: Sendable, Hashable {
     var firstAtMs: Int64
     var lastAtMs: Int64
     var first: Double
+    /// The last sample's value, kept as stored rather than summed back from the rises and falls, so `sessions`
+    /// shows exactly the reading the charger sent.
+    var last: Double
     /// Sum of the rises between consecutive samples.
     var rise: Double
     /// Number of times the register fell between consecutive samples.
@@ -46,17 +49,25 @@ struct RegisterStats: Sendable, Hashable {
     var intervals: Int
     /// Largest power implied by a rise between consecutive samples (W, before unit correction).
     var maxDerivedPowerW: Double?
-
-    /// The last sample's value.
-    var last: Double { first + rise - dropDepth }
 }
 
 extension RegisterStats {
     /// The aggregates of a transaction's first sample.
     init(atMs: Int64, value: Double) {
         self.init(
-            count: 1, firstAtMs: atMs, lastAtMs: atMs, first: value, rise: 0, drops: 0, afterDrops: 0, dropDepth: 0, maxIntervalMs: 0,
-            sumIntervalMs: 0, intervals: 0, maxDerivedPowerW: nil
+            count: 1,
+            firstAtMs: atMs,
+            lastAtMs: atMs,
+            first: value,
+            last: value,
+            rise: 0,
+            drops: 0,
+            afterDrops: 0,
+            dropDepth: 0,
+            maxIntervalMs: 0,
+            sumIntervalMs: 0,
+            intervals: 0,
+            maxDerivedPowerW: nil
         )
     }
 
@@ -77,5 +88,6 @@ extension RegisterStats {
         intervals += 1
         count += 1
         lastAtMs = atMs
+        last = value
     }
 }
