@@ -47,4 +47,28 @@ public struct LimitModel: Sendable, Hashable {
         let cap = LimitCap(label: "group \(name) capacity \(group.capacity) \(group.unit.rawValue)", value: group.capacity, unit: group.unit)
         return LimitArbiter.decide(rules: groupRules(name), priorities: priorities, caps: [cap], at: t, unit: group.unit, phases: group.phases)
     }
+
+    /// A group's capacity at `t` shared between its sessions (`sessions`: charger → connector → transaction id):
+    /// equal shares, each capped by the limits on its own charger and connector, what a capped session leaves going
+    /// to the others. Shares are in the group's unit; nil when the group does not exist.
+    public func shares(group name: String, sessions: [String: [Int: Int]], at t: Int64) -> [String: [Int: (transactionId: Int, value: Decimal)]]? {
+        guard let group = groups[name], let capacity = groupCapacity(name, at: t)?.value else { return nil }
+        var demands: [CapacityBalancer.Demand] = []
+        var keys: [String: (charger: String, connector: Int, transactionId: Int)] = [:]
+        let priorities = priorities
+        for charger in group.members {
+            for (connector, transactionId) in sessions[charger] ?? [:] {
+                let own = LimitArbiter.decide(rules: connectorRules(charger, connector: connector), priorities: priorities, at: t, unit: group.unit, phases: group.phases)
+                let key = "\(charger)\u{0}\(connector)"
+                keys[key] = (charger, connector, transactionId)
+                demands.append(CapacityBalancer.Demand(key: key, cap: own.value))
+            }
+        }
+        var result: [String: [Int: (transactionId: Int, value: Decimal)]] = [:]
+        for (key, value) in CapacityBalancer.share(capacity, among: demands) {
+            guard let session = keys[key] else { continue }
+            result[session.charger, default: [:]][session.connector] = (session.transactionId, value)
+        }
+        return result
+    }
 }

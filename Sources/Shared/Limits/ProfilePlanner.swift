@@ -120,6 +120,22 @@ public enum ProfilePlanner {
         return ManagedProfile(role: role, profile: profile)
     }
 
+    /// Share increases below this fraction are not sent: a session ending in a group of n frees 1/n of a share for
+    /// each of the others, and n CALLs for a few percent more power each is a poor trade. Decreases always go out
+    /// (the group's capacity must hold).
+    public static let shareHysteresis: Decimal = 0.02
+
+    /// True for a single-period share (TxProfile) of the same transaction that would rise by less than
+    /// `shareHysteresis`: not worth a CALL.
+    public static func isSmallIncrease(from old: ChargingProfile, to new: ChargingProfile) -> Bool {
+        guard old.chargingProfilePurpose == .txProfile, new.chargingProfilePurpose == .txProfile, old.transactionId == new.transactionId,
+            old.chargingSchedule.chargingRateUnit == new.chargingSchedule.chargingRateUnit,
+            old.chargingSchedule.chargingSchedulePeriod.count == 1, new.chargingSchedule.chargingSchedulePeriod.count == 1,
+            let before = old.chargingSchedule.chargingSchedulePeriod.first?.limit, let after = new.chargingSchedule.chargingSchedulePeriod.first?.limit
+        else { return false }
+        return after >= before && after <= before * (1 + shareHysteresis)
+    }
+
     /// True when two versions of a profile limit the same way from `now` on (over the next horizon), so the newer
     /// need not be sent: plans made at different moments differ in their anchors, not in their effect.
     public static func sameEffect(_ a: ChargingProfile, _ b: ChargingProfile, now: Int64, phases: Int) -> Bool {

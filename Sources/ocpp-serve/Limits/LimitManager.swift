@@ -18,6 +18,9 @@ actor LimitManager: Service {
     private let graceSeconds: Int64
     /// How often plans are checked against the clock (limits starting and ending, absolute profiles running out).
     private let tick: Duration
+    /// How long a group waits after a change for more changes before it is re-balanced.
+    private let settle: Duration
+    private var pendingRebalances: Set<String> = []
 
     private(set) var model = LimitModel()
     private var states: [String: ChargerLimitState] = [:]
@@ -30,8 +33,9 @@ actor LimitManager: Service {
 
     init(
         database: DatabasePool, writer: StoreWriter, commander: ChargerCommander, registry: ChargerRegistry, events: EventBus, logger: Logger,
-        graceSeconds: Int64 = 60, tick: Duration = .seconds(10)
+        graceSeconds: Int64 = 60, tick: Duration = .seconds(10), settle: Duration = .milliseconds(250)
     ) {
+        self.settle = settle
         self.database = database
         self.writer = writer
         self.commander = commander
@@ -153,38 +157,32 @@ actor LimitManager: Service {
 
     /// Shares a group's capacity anew and re-plans its members.
     private func rebalance(_ name: String) async {
+        // Sessions often start in bursts (a fleet depot at 18:00, chargers reconnecting after an outage): changes
+        // within `settle` fold into one re-balance, instead of one round of CALLs to every member per change.
+        guard pendingRebalances.insert(name).inserted else { return }
+        try? await Task.sleep(for: settle)
+        pendingRebalances.remove(name)
+        let started = ContinuousClock.now
         rebalanceShares(name, now: Timestamp.nowMilliseconds())
+        let elapsed = ContinuousClock.now - started
         let members = model.groups[name]?.members ?? []
+        logger.debug(
+            "group re-balanced",
+            metadata: ["group": "\(name)", "sessions": "\(shares[name]?.values.reduce(0) { $0 + $1.count } ?? 0)", "computeMicroseconds": "\(elapsed / .microseconds(1))"]
+        )
         watched.withLock { $0.formUnion(members) }
         await withDiscardingTaskGroup { group in
             for charger in members { group.addTask { await self.apply(charger) } }
         }
     }
 
-    /// The shares of a group's sessions now (pure arithmetic; the profiles go out in `apply`).
+    /// The shares of a group's sessions now (the profiles go out in `apply`).
     func rebalanceShares(_ name: String, now: Int64) {
-        guard let group = model.groups[name], let capacity = model.groupCapacity(name, at: now)?.value else {
-            shares[name] = nil
-            return
+        var sessions: [String: [Int: Int]] = [:]
+        for charger in model.groups[name]?.members ?? [] {
+            if let open = states[charger]?.sessions, !open.isEmpty { sessions[charger] = open }
         }
-        var demands: [CapacityBalancer.Demand] = []
-        var keys: [String: (charger: String, connector: Int, transactionId: Int)] = [:]
-        for charger in group.members {
-            for (connector, transactionId) in states[charger]?.sessions ?? [:] {
-                let own = LimitArbiter.decide(
-                    rules: model.connectorRules(charger, connector: connector), priorities: model.priorities, at: now, unit: group.unit, phases: group.phases
-                )
-                let key = "\(charger)\u{0}\(connector)"
-                keys[key] = (charger, connector, transactionId)
-                demands.append(CapacityBalancer.Demand(key: key, cap: own.value))
-            }
-        }
-        var result: [String: [Int: (transactionId: Int, value: Decimal)]] = [:]
-        for (key, value) in CapacityBalancer.share(capacity, among: demands) {
-            guard let session = keys[key] else { continue }
-            result[session.charger, default: [:]][session.connector] = (session.transactionId, value)
-        }
-        shares[name] = result
+        shares[name] = model.shares(group: name, sessions: sessions, at: now)
     }
 
     // MARK: - Sending profiles
@@ -237,11 +235,10 @@ actor LimitManager: Service {
         guard let state = states[chargerID] else { return }
         var toSend: [ManagedProfile] = []
         for managed in plan {
-            if !state.resendAll, let old = state.sent[managed.role], old.status == "Accepted",
-                ProfilePlanner.sameEffect(old.profile, managed.profile, now: now, phases: plannerState.phases),
-                old.profile.chargingProfileKind != .absolute || now - old.sentMs < ProfilePlanner.horizonMs / 2
-            {
-                continue
+            if !state.resendAll, let old = state.sent[managed.role], old.status == "Accepted" {
+                let same = ProfilePlanner.sameEffect(old.profile, managed.profile, now: now, phases: plannerState.phases)
+                    && (old.profile.chargingProfileKind != .absolute || now - old.sentMs < ProfilePlanner.horizonMs / 2)
+                if same || ProfilePlanner.isSmallIncrease(from: old.profile, to: managed.profile) { continue }
             }
             toSend.append(managed)
         }
