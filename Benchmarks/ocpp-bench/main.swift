@@ -18,12 +18,15 @@ if arguments.contains("--help") {
                ocpp-bench --replay TRACE.jsonl...
                ocpp-bench --fleet URL [--chargers N] [--prefix ID] [--samples N] [--sample-interval MS] [--idle S] [--server-pid PID]
                ocpp-bench --report-db PATH [--meter-values N] [--month YYYY-MM]
+               ocpp-bench --limits N [--rounds N]
         Without a mode: nanoseconds per operation on the OCPP frame hot path (build with -c release).
         --replay: read charger traces through the protocol module, printing each frame's verdict and repairs.
         --fleet: scripted chargers against a central system (boot, status, one session, then idle); prints
         messages, errors, round-trip percentiles and, with --server-pid, the server's RSS and CPU per message.
         --report-db: a store database with a month of sessions and N meter values (default 10 000 000, month
         2026-11) for timing ocpp-report (scripts/bench-report.sh).
+        --limits: the limit model's share of a re-balance of a group of N chargers with one session each (time and
+        CALLs), as ocpp-serve computes it when a session starts (scripts/bench-limits.sh runs the whole path).
         """
     )
     exit(0)
@@ -38,6 +41,11 @@ if let i = arguments.firstIndex(of: "--report-db"), arguments.index(after: i) < 
         FileHandle.standardError.write(Data("ocpp-bench: \(error)\n".utf8))
         exit(1)
     }
+}
+
+if arguments.contains("--limits") {
+    LimitBench(chargers: option("--limits", default: 1000), rounds: option("--rounds", default: 7)).run()
+    exit(0)
 }
 
 if let i = arguments.firstIndex(of: "--fleet"), arguments.index(after: i) < arguments.endIndex {

@@ -19,6 +19,10 @@ struct OcppServeCommand: AsyncParsableCommand {
             Messages are answered in order, one at a time per charger; a message over --max-message closes the
             socket with 1009, a charger that has not answered the previous ping by the next one with 1001.
             SIGINT/SIGTERM: stop accepting, close chargers with 1001 "server shutting down", commit what is queued, exit 0.
+            Limits (ocpp-ctl agent/group/limit/explain): the server arbitrates the agents' limits, shares each group's
+            capacity between its charging sessions, keeps the result on the chargers as charging profiles (ids 90000
+            and up, stack level 8; sent again after a reboot or reconnect) and flags a charger whose meter values stay
+            above an accepted limit for longer than --limit-grace (event limit-ignored).
             Settings come from flags, else from --config FILE (YAML, keys named like the flags), else defaults.
             """,
         version: ToolkitVersion.current

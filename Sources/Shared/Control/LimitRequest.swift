@@ -173,6 +173,9 @@ public struct LimitStatusRecord: Codable, Sendable, Hashable {
     public var compliance: String
     public var drawn: Decimal?
     public var limit: Decimal?
+    /// What the charger's own composite schedule said after the last change: `matches`, `differs` (it reports a
+    /// higher limit than the managed profiles allow) or `unsupported`; nil before any check.
+    public var composite: String?
 
     public struct ProfileState: Codable, Sendable, Hashable {
         public var role: String
@@ -190,8 +193,9 @@ public struct LimitStatusRecord: Codable, Sendable, Hashable {
 
     public init(
         charger: String, connected: Bool, group: String?, unit: String, unitSource: String, profiles: [ProfileState], compliance: String,
-        drawn: Decimal?, limit: Decimal?
+        drawn: Decimal?, limit: Decimal?, composite: String? = nil
     ) {
+        self.composite = composite
         self.charger = charger
         self.connected = connected
         self.group = group

@@ -173,7 +173,7 @@ enum OpenAPIDocument {
                 [("charger", string), ("connected", boolean), ("group", optionalString), ("unit", string), ("unitSource", string),
                  ("profiles", ["type": "array", "items": object([("role", string), ("connector", integer), ("limitNow", optionalNumber), ("status", string)],
                     required: ["role", "connector", "status"])]),
-                 ("compliance", ["enum": ["unknown", "ok", "over", "ignored"]]), ("drawn", optionalNumber), ("limit", optionalNumber)],
+                 ("compliance", ["enum": ["unknown", "ok", "over", "ignored"]]), ("drawn", optionalNumber), ("limit", optionalNumber), ("composite", optionalString)],
                 required: ["charger", "connected", "unit", "unitSource", "profiles", "compliance"])),
         ]
     }

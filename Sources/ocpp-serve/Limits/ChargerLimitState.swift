@@ -27,6 +27,8 @@ struct ChargerLimitState: Sendable {
     /// Connector → open transaction id.
     var sessions: [Int: Int] = [:]
     var sent: [ManagedProfile.Role: SentProfile] = [:]
+    /// Connector → what GetCompositeSchedule said after the last change: `matches`, `differs`, `unsupported`.
+    var composite: [Int: String] = [:]
     /// Connector → whether its meter values keep to its limit.
     var compliance: [Int: LimitCompliance] = [:]
     /// Set while profiles are being sent; `dirty` asks for one more pass when it ends.

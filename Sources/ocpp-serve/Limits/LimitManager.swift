@@ -255,6 +255,43 @@ actor LimitManager: Service {
             )
             if result != nil { states[chargerID]?.sent[role] = nil }
         }
+        for connector in Set(toSend.map(\.role.connectorId)).sorted() {
+            await checkComposite(chargerID, connector: connector)
+        }
+    }
+
+    /// Asks the charger for its composite schedule and compares it with what the accepted managed profiles allow:
+    /// a charger whose own composite is higher did not apply them (a manual profile at a higher stack level, or
+    /// firmware that drops them). Where GetCompositeSchedule is not supported, the meter values are the only check.
+    private func checkComposite(_ chargerID: String, connector: Int) async {
+        guard let state = states[chargerID] else { return }
+        let profiles = state.acceptedProfiles(connector: connector)
+        guard !profiles.isEmpty else { return }
+        let now = Timestamp.nowMilliseconds()
+        let phases = plannerState(chargerID).phases
+        let expected = CompositeSchedule(
+            profiles: profiles, start: Timestamp(milliseconds: now), duration: 60, chargingRateUnit: state.unit.ocpp, transactionStart: Timestamp(milliseconds: now),
+            options: .init(defaultPhases: phases, unlimitedAmps: ProfilePlanner.unlimitedAmps)
+        ).limit(at: Timestamp(milliseconds: now))?.value
+        let payload = GetCompositeScheduleRequest(connectorId: connector, duration: 60, chargingRateUnit: state.unit.ocpp).json
+        var outcome = "unsupported"
+        if let result = try? await commander.send(
+            to: chargerID, action: "GetCompositeSchedule", payload: payload, timeout: ControlAPI.defaultTimeout, validate: true, origin: Self.origin
+        ), result.status == "Accepted", let response = try? GetCompositeScheduleResponse(json: result.response), let schedule = response.chargingSchedule {
+            let reported = schedule.chargingSchedulePeriod.first { $0.startPeriod == 0 }?.limit ?? schedule.chargingSchedulePeriod.first?.limit
+            let unit = LimitUnit(rawValue: schedule.chargingRateUnit.rawValue) ?? state.unit
+            let theirs = reported.map { unit.convert($0, to: state.unit, phases: phases) }
+            if let expected, let theirs, theirs > expected * Decimal(1.01) + 0.1 {
+                outcome = "differs"
+                logger.warning(
+                    "composite schedule above the managed limit",
+                    metadata: ["charger": "\(chargerID)", "connector": "\(connector)", "expected": "\(expected)", "reported": "\(theirs)", "unit": "\(state.unit.rawValue)"]
+                )
+            } else {
+                outcome = "matches"
+            }
+        }
+        states[chargerID]?.composite[connector] = outcome
     }
 
     /// Sends one profile; false when the charger cannot be reached (the rest waits for its next connection).
@@ -423,11 +460,12 @@ actor LimitManager: Service {
                 return .init(role: name, connector: role.connectorId, limitNow: composite.limit(at: Timestamp(milliseconds: now))?.value, status: sent.status)
             }
             let worst = state.compliance.values.max { ($0.lastDrawn ?? 0) - ($0.lastLimit ?? 0) < ($1.lastDrawn ?? 0) - ($1.lastLimit ?? 0) }
+            let composite = ["differs", "matches", "unsupported"].first { Set(state.composite.values).contains($0) }
             records.append(
                 LimitStatusRecord(
                     charger: id, connected: await registry.isConnected(id), group: model.groupOf[id], unit: state.unit.rawValue,
                     unitSource: state.unitSource.rawValue, profiles: profiles, compliance: worstCompliance(state).rawValue, drawn: worst?.lastDrawn,
-                    limit: worst?.lastLimit
+                    limit: worst?.lastLimit, composite: composite
                 )
             )
         }
