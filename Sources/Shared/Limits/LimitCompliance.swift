@@ -58,11 +58,12 @@ public struct LimitCompliance: Sendable, Hashable {
 
 extension LimitCompliance {
     /// What one meter value says the connector draws, in `unit`: the highest phase of Current.Import (A), or
-    /// Power.Active.Import summed over phases (W); the other measurand converted when only it was sampled.
+    /// Power.Active.Import (W: the total, else the phases summed); the other measurand converted when only it was sampled.
     public static func drawn(_ meterValue: MeterValue, unit: LimitUnit, phases: Int) -> Decimal? {
         var current: Decimal?
-        var power: Decimal = 0
-        var hasPower = false
+        // A sample without a phase is the total; per-phase samples add up to it. A charger may send both.
+        var totalPower: Decimal?
+        var phasePower: Decimal?
         for sample in meterValue.sampledValue where sample.location == nil || sample.location == .outlet {
             guard let measurand = sample.measurand?.rawValue, measurand == "Current.Import" || measurand == "Power.Active.Import" else { continue }
             let defaultUnit = MeterUnits.defaultUnit(for: measurand)
@@ -71,14 +72,16 @@ extension LimitCompliance {
                 // The neutral carries no load current of its own.
                 if sample.phase?.rawValue == "N" { continue }
                 current = max(current ?? value, value)
-            } else {
-                power += value
-                hasPower = true
+            } else if sample.phase == nil {
+                totalPower = max(totalPower ?? value, value)
+            } else if sample.phase?.rawValue != "N" {
+                phasePower = (phasePower ?? 0) + value
             }
         }
+        let power = totalPower ?? phasePower
         switch unit {
-        case .a: return current ?? (hasPower ? LimitUnit.w.convert(power, to: .a, phases: phases) : nil)
-        case .w: return hasPower ? power : current.map { LimitUnit.a.convert($0, to: .w, phases: phases) }
+        case .a: return current ?? power.map { LimitUnit.w.convert($0, to: .a, phases: phases) }
+        case .w: return power ?? current.map { LimitUnit.a.convert($0, to: .w, phases: phases) }
         }
     }
 }
