@@ -261,4 +261,39 @@ import Testing
         #expect(segments.map(\.value) == [32, 32])
         #expect(LimitArbiter.schedule(rules: rules, priorities: [:], from: Self.noon, to: Self.noon, unit: .a, phases: 3).isEmpty)
     }
+
+    /// The schedule and the decision at one instant agree everywhere: random instants inside each segment decide the
+    /// segment's value and decider.
+    @Test func scheduleAgreesWithDecide() throws {
+        let rules = [
+            Self.rule(1, "site", 32, hard: true, recurrence: LimitRecurrence(kind: .daily, startMinute: 18 * 60, endMinute: 20 * 60, timeZone: "Europe/Berlin")),
+            Self.rule(2, "operator", 16, from: Self.ms("2026-03-28T10:00:00Z"), until: Self.ms("2026-03-30T10:00:00Z")),
+            Self.rule(3, "emergency", 40, recurrence: try LimitRecurrence.weekly("sat,sun@00:00-24:00", timeZone: "Europe/Berlin")),
+            Self.rule(4, "site", 11000, .w, hard: true, until: Self.ms("2026-03-29T17:30:00Z")),
+        ]
+        let from = Self.ms("2026-03-27T00:00:00Z")
+        let to = Self.ms("2026-03-31T00:00:00Z")
+        let segments = LimitArbiter.schedule(rules: rules, priorities: Self.priorities, from: from, to: to, unit: .a, phases: 3)
+        #expect(segments.first?.startMs == from)
+        #expect(segments.last?.endMs == to)
+        for (a, b) in zip(segments, segments.dropFirst()) {
+            #expect(a.endMs == b.startMs)
+            #expect(a.value != b.value || a.decidedBy != b.decidedBy)
+        }
+        var rng = CapacityBalancerTests.SplitMix64(state: 42)
+        for segment in segments {
+            for t in [segment.startMs, segment.endMs - 1, Int64.random(in: segment.startMs..<segment.endMs, using: &rng)] {
+                let decision = LimitArbiter.decide(rules: rules, priorities: Self.priorities, at: t, unit: .a, phases: 3)
+                #expect(decision.value == segment.value, "at \(Timestamp(milliseconds: t))")
+                #expect(decision.decidedBy == segment.decidedBy, "at \(Timestamp(milliseconds: t))")
+            }
+        }
+        // Saturday 2026-03-28 18:30 Berlin (17:30 UTC): the site's 11 kW (15.9 A) holds under the emergency's 40 A.
+        let saturday = try #require(segments.first { $0.startMs <= Self.ms("2026-03-28T17:30:00Z") && Self.ms("2026-03-28T17:30:00Z") < $0.endMs })
+        #expect(saturday.value == Self.d("15.9"))
+        #expect(saturday.decidedBy == 4)
+        // Monday 2026-03-30 09:00 UTC: only the operator's policy.
+        let monday = try #require(segments.first { $0.startMs <= Self.ms("2026-03-30T09:00:00Z") && Self.ms("2026-03-30T09:00:00Z") < $0.endMs })
+        #expect(monday.value == 16)
+    }
 }

@@ -105,6 +105,19 @@ import Testing
         #expect(Self.windows(night, "2026-10-25T00:00:00Z", "2026-10-25T01:00:00Z") == [["2026-10-24T23:00:00Z", "2026-10-25T03:00:00Z"]])
     }
 
+    /// Every window of a year, in a zone with daylight saving and windows around the changes: none ends before it
+    /// starts, and they come in order.
+    @Test(arguments: ["01:00-04:00", "02:00-03:00", "02:30-03:30", "00:00-24:00", "18:00-20:00"])
+    func windowsOfAYearAreOrdered(_ window: String) throws {
+        let daily = try LimitRecurrence.daily(window, timeZone: "Europe/Berlin")
+        let windows = daily.windows(from: Self.ms("2026-01-01T00:00:00Z"), to: Self.ms("2027-01-01T00:00:00Z"))
+        #expect(windows.count >= 365)
+        for (index, w) in windows.enumerated() {
+            #expect(w.start <= w.end, "\(window): \(Timestamp(milliseconds: w.start))-\(Timestamp(milliseconds: w.end))")
+            if index > 0 { #expect(windows[index - 1].end <= w.start) }
+        }
+    }
+
     @Test func windowEndingAtMidnight() throws {
         let late = try LimitRecurrence.daily("22:00-24:00", timeZone: "Europe/Berlin")
         #expect(Self.windows(late, "2026-10-25T12:00:00Z", "2026-10-25T23:30:00Z") == [["2026-10-25T21:00:00Z", "2026-10-25T23:00:00Z"]])
