@@ -56,9 +56,12 @@ public struct LimitRequest: Codable, Sendable, Hashable {
         if let forSeconds {
             guard untilMs == nil else { throw LimitInputError("give --for or --until, not both") }
             guard forSeconds > 0 else { throw LimitInputError("--for must be a positive duration, e.g. 2h") }
+            guard forSeconds <= Self.maxForSeconds else { throw LimitInputError("--for \(forSeconds)s is too long: give at most 100 years (or no end)") }
             untilMs = (fromMs ?? nowMs) + Int64(forSeconds) * 1000
         }
-        if let untilMs, untilMs <= nowMs, fromMs == nil {
+        // A limit over before it is set is refused, with or without a start (an end before the start is
+        // `validate`'s error).
+        if let untilMs, untilMs <= nowMs, fromMs.map({ untilMs > $0 }) ?? true {
             throw LimitInputError("--until \(Timestamp(milliseconds: untilMs)) is in the past: give a later time")
         }
         guard daily == nil || weekly == nil else { throw LimitInputError("give --daily or --weekly, not both") }
@@ -85,8 +88,14 @@ public struct LimitRequest: Codable, Sendable, Hashable {
         default: last.isNumber ? 1 : nil
         }
         guard let factor, let amount = Double(last.isNumber ? Substring(text) : text.dropLast()), amount > 0 else { return nil }
-        return Int(amount * Double(factor))
+        // Not a whole second, or more than an Int holds (inf, 1e400): no duration.
+        let total = amount * Double(factor)
+        guard total.isFinite, total >= 1, total <= Double(maxForSeconds) else { return nil }
+        return Int(total)
     }
+
+    /// The longest `--for`: 100 years (its end in milliseconds stays far inside Int64).
+    static let maxForSeconds = 100 * 366 * 86_400
 }
 
 /// The body of `POST /v1/groups` (`ocpp-ctl group add`).

@@ -22,7 +22,8 @@ public enum CapacityBalancer {
         let ordered = demands.sorted { ($0.cap ?? .greatestFiniteMagnitude, $0.key) < ($1.cap ?? .greatestFiniteMagnitude, $1.key) }
         for (index, demand) in ordered.enumerated() {
             let fair = CompositeSchedule.roundedDown(remaining / Decimal(ordered.count - index))
-            let given = min(fair, max(demand.cap ?? fair, 0))
+            // A cap finer than 0.1 (a converted limit) is rounded down too, like every share.
+            let given = min(fair, CompositeSchedule.roundedDown(max(demand.cap ?? fair, 0)))
             result[demand.key] = given
             remaining -= given
         }

@@ -57,15 +57,16 @@ public struct LimitCompliance: Sendable, Hashable {
 }
 
 extension LimitCompliance {
-    /// What one meter value says the connector draws, in `unit`. Power.Active.Import (summed over phases) is
-    /// preferred: it is what a limit in W caps, and a limit in A is compared as the equivalent power (A × 230 V ×
-    /// phases), which holds for AC and for DC chargers that read amperes as AC input current (the ABB Terra 54 does;
-    /// their Current.Import is the DC output current). The phases are those Current.Import reports (L1-L3), else
-    /// `phases`. Without a power reading, the highest phase of Current.Import is compared directly.
+    /// What one meter value says the connector draws, in `unit`. Power.Active.Import is preferred (the total, else
+    /// the phases summed): it is what a limit in W caps, and a limit in A is compared as the equivalent current
+    /// (W / (230 V × phases)), which holds for AC and for DC chargers that read amperes as AC input current (the ABB
+    /// Terra 54 does; their Current.Import is the DC output current). The phases are those Current.Import reports
+    /// (L1-L3), else `phases`. Without a power reading, the highest phase of Current.Import is compared directly.
     public static func drawn(_ meterValue: MeterValue, unit: LimitUnit, phases: Int) -> Decimal? {
         var current: Decimal?
-        var power: Decimal = 0
-        var hasPower = false
+        // A sample without a phase is the total; per-phase samples add up to it. A charger may send both.
+        var totalPower: Decimal?
+        var phasePower: Decimal?
         var seenPhases: Set<String> = []
         for sample in meterValue.sampledValue where sample.location == nil || sample.location == .outlet {
             guard let measurand = sample.measurand?.rawValue, measurand == "Current.Import" || measurand == "Power.Active.Import" else { continue }
@@ -77,16 +78,17 @@ extension LimitCompliance {
                 if phase == "N" { continue }
                 if ["L1", "L2", "L3"].contains(phase) { seenPhases.insert(phase) }
                 current = max(current ?? value, value)
-            } else {
-                // Line-to-line and per-phase readings both add up to the total; a reading without a phase is the total.
-                power += value
-                hasPower = true
+            } else if phase.isEmpty {
+                totalPower = max(totalPower ?? value, value)
+            } else if phase != "N" {
+                phasePower = (phasePower ?? 0) + value
             }
         }
-        let drawnPhases = seenPhases.isEmpty ? phases : seenPhases.count
+        let power = totalPower ?? phasePower
+        let drawnPhases = Decimal(seenPhases.isEmpty ? phases : seenPhases.count)
         switch unit {
-        case .w: return hasPower ? power : current.map { LimitUnit.a.convert($0, to: .w, phases: drawnPhases) }
-        case .a: return hasPower ? power / (230 * Decimal(drawnPhases)) : current
+        case .w: return power ?? current.map { LimitUnit.a.convert($0, to: .w, phases: seenPhases.isEmpty ? phases : seenPhases.count) }
+        case .a: return power.map { $0 / (230 * drawnPhases) } ?? current
         }
     }
 }

@@ -127,6 +127,21 @@ public struct LimitRecurrence: Codable, Sendable, Hashable {
         return Int64(start.timeIntervalSince1970 * 1000)
     }
 
+    /// The start of the cycle after the one that starts at `start`: a local day or week later.
+    func nextCycleStart(after start: Int64) -> Int64 {
+        let date = Date(timeIntervalSince1970: Double(start) / 1000)
+        guard let next = calendar.date(byAdding: .day, value: kind == .daily ? 1 : 7, to: date) else { return start + cycleMs }
+        return Int64(next.timeIntervalSince1970 * 1000)
+    }
+
+    /// The next instant after `t` where the time zone's offset from UTC changes (daylight saving), if it has one.
+    func nextOffsetChange(after t: Int64) -> Int64? {
+        guard let zone = TimeZone(identifier: timeZone),
+            let next = zone.nextDaylightSavingTimeTransition(after: Date(timeIntervalSince1970: Double(t) / 1000))
+        else { return nil }
+        return Int64((next.timeIntervalSince1970 * 1000).rounded())
+    }
+
     public var description: String {
         func hhmm(_ m: Int) -> String { String(format: "%02d:%02d", m / 60, m % 60) }
         let window = "\(hhmm(startMinute))-\(hhmm(endMinute)) \(timeZone)"

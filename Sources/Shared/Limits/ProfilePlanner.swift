@@ -70,11 +70,12 @@ public enum ProfilePlanner {
     }
 
     /// The earliest instant after `now` where a plan of these rules must be made again: an Absolute profile's
-    /// horizon half spent, or a limit's end. nil: the plan holds until something changes.
+    /// horizon half spent, a limit's end, or (Recurring profiles repeat every 24 h or 7 days of real time) the next
+    /// daylight-saving change in a window's time zone. nil: the plan holds until something changes.
     public static func replanAt(_ rules: [LimitRule], now: Int64) -> Int64? {
         let current = rules.filter { $0.isCurrentOrFuture(at: now) }
         guard !current.isEmpty else { return nil }
-        if current.allSatisfy(isPurelyRecurring) { return nil }
+        if current.allSatisfy(isPurelyRecurring) { return current.compactMap { $0.recurrence?.nextOffsetChange(after: now) }.min() }
         let ends = current.compactMap(\.untilMs).filter { $0 > now }
         return min(now + horizonMs / 2, ends.min() ?? Int64.max)
     }
@@ -90,7 +91,8 @@ public enum ProfilePlanner {
             let weekly = rules.contains { $0.recurrence?.kind == .weekly }
             let cycle = weekly ? LimitRecurrence(kind: .weekly, startMinute: 0, endMinute: 1, days: [1], timeZone: first.timeZone) : first
             from = cycle.cycleStart(containing: now)
-            to = from + cycle.cycleMs
+            // The local day or week: 23 or 25 hours on the days the clocks change.
+            to = cycle.nextCycleStart(after: from)
             recurrency = weekly ? .weekly : .daily
         } else {
             from = now / 1000 * 1000
@@ -108,7 +110,8 @@ public enum ProfilePlanner {
                 ChargingSchedulePeriod(startPeriod: Int((segment.startMs - start) / 1000), limit: limit, numberPhases: state.unit == .a ? state.phases : nil)
             )
         }
-        let duration = Int((last.endMs - start) / 1000)
+        // Whole seconds, rounded up: a limit that ends within a second still holds until it ends.
+        let duration = Int((last.endMs - start + 999) / 1000)
         let schedule = ChargingSchedule(
             duration: recurrency == nil && last.endMs >= to ? nil : duration, startSchedule: Timestamp(milliseconds: start),
             chargingRateUnit: state.unit.ocpp, chargingSchedulePeriod: periods
