@@ -104,9 +104,12 @@ import Testing
             Self.sample("1234", .energyActiveImportRegister),
         ])
         #expect(LimitCompliance.drawn(value, unit: .a, phases: 3) == Self.d("12.5"))
-        // Only the current sampled: converted with the phases (12.5 × 230 × 3).
+        // Only the current sampled: converted with the phases it reports (12.5 × 230 × 3), whatever `phases` says.
         #expect(LimitCompliance.drawn(value, unit: .w, phases: 3) == Self.d("8625"))
-        #expect(LimitCompliance.drawn(value, unit: .w, phases: 1) == Self.d("2875"))
+        #expect(LimitCompliance.drawn(value, unit: .w, phases: 1) == Self.d("8625"))
+        // Without phase labels, with `phases`.
+        let unlabelled = Self.meter([Self.sample("12.5", .currentImport)])
+        #expect(LimitCompliance.drawn(unlabelled, unit: .w, phases: 1) == Self.d("2875"))
     }
 
     @Test func powerIsSummedOverPhases() {
@@ -116,14 +119,14 @@ import Testing
             Self.sample("2900", .powerActiveImport, phase: .l3),
         ])
         #expect(LimitCompliance.drawn(value, unit: .w, phases: 3) == 9000)
-        // 9000 / 690 = 13.04… → 13
-        #expect(LimitCompliance.drawn(value, unit: .a, phases: 3) == 13)
+        // Compared as the equivalent current per phase: 9000 / (230 × 3).
+        #expect(LimitCompliance.drawn(value, unit: .a, phases: 3) == Decimal(9000) / 690)
     }
 
     @Test func kilowattsAreNormalised() {
         let value = Self.meter([Self.sample("7.4", .powerActiveImport, unit: .kW)])
         #expect(LimitCompliance.drawn(value, unit: .w, phases: 1) == 7400)
-        #expect(LimitCompliance.drawn(value, unit: .a, phases: 1) == Self.d("32.1"))
+        #expect(LimitCompliance.drawn(value, unit: .a, phases: 1) == Decimal(7400) / 230)
         let noUnit = Self.meter([Self.sample("7400", .powerActiveImport)])
         #expect(LimitCompliance.drawn(noUnit, unit: .w, phases: 3) == 7400)
     }
@@ -146,13 +149,21 @@ import Testing
         #expect(LimitCompliance.drawn(phaseToNeutral, unit: .w, phases: 3) == 9200)
     }
 
-    @Test func eachUnitPrefersItsOwnMeasurand() {
-        let value = Self.meter([
-            Self.sample("16", .currentImport, phase: .l1),
-            Self.sample("11000", .powerActiveImport),
+    /// Power is preferred for both units: a DC charger's Current.Import is its output current, while a limit in A
+    /// caps its AC input (A × 230 V × 3).
+    @Test func powerIsPreferredForBothUnits() {
+        let dc = Self.meter([
+            Self.sample("55", .currentImport),
+            Self.sample("22080", .powerActiveImport),
         ])
-        #expect(LimitCompliance.drawn(value, unit: .a, phases: 3) == 16)
-        #expect(LimitCompliance.drawn(value, unit: .w, phases: 3) == 11000)
+        #expect(LimitCompliance.drawn(dc, unit: .a, phases: 3) == 32)
+        #expect(LimitCompliance.drawn(dc, unit: .w, phases: 3) == 22080)
+        // AC on one phase: the phases Current.Import reports convert the power.
+        let singlePhase = Self.meter([
+            Self.sample("16", .currentImport, phase: .l1),
+            Self.sample("3680", .powerActiveImport),
+        ])
+        #expect(LimitCompliance.drawn(singlePhase, unit: .a, phases: 3) == 16)
     }
 
     @Test func onlyOutletOrUnlocatedSamplesCount() {
