@@ -5,7 +5,11 @@ import Foundation
 public struct LimitModel: Sendable, Hashable {
     public var agents: [String: Agent]
     public var groups: [String: ChargerGroup]
-    public var rules: [LimitRule]
+    public var rules: [LimitRule] {
+        didSet { rulesByCharger = Self.index(rules) }
+    }
+    /// Charger id → the limits on it or its connectors, in `rules` order: a re-balance asks for every session's.
+    private var rulesByCharger: [String: [LimitRule]]
     /// Charger id → its group's name.
     public private(set) var groupOf: [String: String]
 
@@ -13,6 +17,7 @@ public struct LimitModel: Sendable, Hashable {
         self.agents = Dictionary(agents.map { ($0.name, $0) }, uniquingKeysWith: { $1 })
         self.groups = Dictionary(groups.map { ($0.name, $0) }, uniquingKeysWith: { $1 })
         self.rules = rules
+        self.rulesByCharger = Self.index(rules)
         var groupOf: [String: String] = [:]
         for group in groups { for member in group.members { groupOf[member] = group.name } }
         self.groupOf = groupOf
@@ -22,13 +27,19 @@ public struct LimitModel: Sendable, Hashable {
 
     /// Limits on the charger and its connectors (not its group's total).
     public func chargerRules(_ chargerID: String) -> [LimitRule] {
-        rules.filter { $0.target.chargerID == chargerID }
+        rulesByCharger[chargerID] ?? []
+    }
+
+    private static func index(_ rules: [LimitRule]) -> [String: [LimitRule]] {
+        var index: [String: [LimitRule]] = [:]
+        for rule in rules { if let id = rule.target.chargerID { index[id, default: []].append(rule) } }
+        return index
     }
 
     /// Limits that apply to one connector: those on the whole charger and those on that connector (connector 0:
     /// the whole charger only).
     public func connectorRules(_ chargerID: String, connector: Int) -> [LimitRule] {
-        rules.filter {
+        chargerRules(chargerID).filter {
             switch $0.target {
             case .charger(let id): id == chargerID
             case .connector(let id, let n): id == chargerID && n == connector

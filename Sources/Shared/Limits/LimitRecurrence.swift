@@ -107,8 +107,20 @@ public struct LimitRecurrence: Codable, Sendable, Hashable {
         return Int64((date ?? day).timeIntervalSince1970 * 1000)
     }
 
+    /// Whether `t` lies in a window: the local time of `t` (one UTC-offset lookup, no calendar arithmetic: the
+    /// arbiter asks this for every limit at every instant it evaluates) between the window's start and end, on one
+    /// of its days.
     public func contains(_ t: Int64) -> Bool {
-        windows(from: t, to: t + 1).contains { $0.start <= t && t < $0.end }
+        let zone = TimeZone(identifier: timeZone) ?? TimeZone(secondsFromGMT: 0)
+        let offset = Int64(zone?.secondsFromGMT(for: Date(timeIntervalSince1970: Double(t) / 1000)) ?? 0)
+        let local = t + offset * 1000
+        let day = local >= 0 ? local / 86_400_000 : (local - 86_399_999) / 86_400_000
+        let sinceMidnight = local - day * 86_400_000
+        guard sinceMidnight >= Int64(startMinute) * 60_000, sinceMidnight < Int64(endMinute) * 60_000 else { return false }
+        guard kind == .weekly else { return true }
+        // 1970-01-01 was a Thursday (ISO 4).
+        let weekday = Int(((day % 7) + 7 + 3) % 7) + 1
+        return days.contains(weekday)
     }
 
     /// One cycle: a day (daily) or a week (weekly), in milliseconds.
