@@ -58,15 +58,20 @@ actor LimitManager: Service {
                     for await event in stream { await self.handle(event) }
                 }
                 group.addTask {
-                    while !Task.isCancelled {
-                        try? await Task.sleep(for: self.tick)
-                        if Task.isCancelled { break }
+                    // Graceful shutdown cancels no task: the ticker has to notice it itself (as Housekeeping does),
+                    // or the service never ends and ocpp-serve hangs on SIGTERM.
+                    while !Task.isShuttingDownGracefully && !Task.isCancelled {
+                        do {
+                            try await cancelWhenGracefulShutdown { try await Task.sleep(for: self.tick) }
+                        } catch {
+                            break
+                        }
                         await self.replanAll()
                     }
                 }
             }
         } onGracefulShutdown: {
-            // The event stream ends when the bus finishes its subscribers; the ticker ends with the group's cancellation.
+            // The event stream ends when the bus finishes its subscribers (EventStreamCloser); the ticker checks itself.
         }
     }
 
