@@ -15,8 +15,8 @@ struct ExplainCommand: AsyncParsableCommand {
     )
     @OptionGroup(visibility: .hidden) var globals: GlobalOptions
     @Argument(help: "The charger's id.") var charger: String
-    @Option(help: "The connector (0 = the whole charger). (default: 0)") var connector: Int?
-    @Option(help: "The moment to explain: RFC 3339, now, +2h, ... (default: now)") var at: String?
+    @Option(help: ArgumentHelp("The connector (0 = the whole charger). (default: 0)", valueName: "N")) var connector: Int?
+    @Option(help: ArgumentHelp("The moment to explain: RFC 3339, now, +2h, ... (default: now)", valueName: "T")) var at: String?
 
     func validate() throws {
         if let connector, connector < 0 { throw ValidationError("--connector must be 0 (the whole charger) or a connector number") }

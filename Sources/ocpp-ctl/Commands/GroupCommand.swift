@@ -24,9 +24,9 @@ struct GroupCommand: AsyncParsableCommand {
         )
         @OptionGroup(visibility: .hidden) var globals: GlobalOptions
         @Argument(help: "The group's name (1-64 letters, digits or - _ . @).") var name: String
-        @Option(help: "The supply's capacity, in --unit (more than 0).") var capacity: String
-        @Option(help: "A (amperes per phase), W or kW (in total).") var unit: String
-        @Option(help: "Phases of the supply, 1 or 3; converts between A and W. (default: 3)") var phases: Int?
+        @Option(help: ArgumentHelp("The supply's capacity, in --unit (more than 0).", valueName: "VALUE")) var capacity: String
+        @Option(help: ArgumentHelp("A (amperes per phase), W or kW (in total).", valueName: "UNIT")) var unit: String
+        @Option(help: ArgumentHelp("Phases of the supply, 1 or 3; converts between A and W. (default: 3)", valueName: "1|3")) var phases: Int?
 
         func run() async throws {
             let value = try DecimalArgument.parse(capacity, flag: "--capacity")

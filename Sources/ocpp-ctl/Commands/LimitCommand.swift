@@ -27,18 +27,18 @@ struct LimitCommand: AsyncParsableCommand {
                 """
         )
         @OptionGroup(visibility: .hidden) var globals: GlobalOptions
-        @Argument(help: "A charger id, or group:NAME for a group's total capacity.") var target: String
-        @Option(help: "The agent the limit belongs to (see agent list). (default over --url: the token's agent)") var agent: String?
-        @Option(help: "The limit, in --unit (a multiple of 0.1; 0 pauses charging).") var max: String
-        @Option(help: "A (amperes per phase), W or kW (in total).") var unit: String
-        @Option(help: "Limit one connector only (default: the whole charger).") var connector: Int?
+        @Argument(help: ArgumentHelp("A charger id, or group:NAME for a group's total capacity.", valueName: "TARGET")) var target: String
+        @Option(help: ArgumentHelp("The agent the limit belongs to (see agent list). (default over --url: the token's agent)", valueName: "NAME")) var agent: String?
+        @Option(help: ArgumentHelp("The limit, in --unit (a multiple of 0.1; 0 pauses charging).", valueName: "VALUE")) var max: String
+        @Option(help: ArgumentHelp("A (amperes per phase), W or kW (in total).", valueName: "UNIT")) var unit: String
+        @Option(help: ArgumentHelp("Limit one connector only (default: the whole charger).", valueName: "N")) var connector: Int?
         @Flag(help: "A hard limit: never exceeded, never lifted by any agent. (default: policy)") var hard = false
-        @Option(name: .customLong("for"), help: "Lasts this long from --from or now: 90s, 30m, 2h, 1d.") var duration: String?
-        @Option(help: "Ends at this time (RFC 3339, +2h, ...).") var until: String?
-        @Option(help: "Starts at this time (default: now).") var from: String?
-        @Option(help: "In force every day in this window, HH:MM-HH:MM local time in --tz.") var daily: String?
-        @Option(help: "In force on these days in this window, DAYS@HH:MM-HH:MM (mon-fri@07:00-09:00, sat,sun@10:00-16:00).") var weekly: String?
-        @Option(help: "IANA time zone of --daily/--weekly windows, e.g. Europe/Berlin. (default: UTC)") var tz: String?
+        @Option(name: .customLong("for"), help: ArgumentHelp("Lasts this long from --from or now: 90s, 30m, 2h, 1d.", valueName: "DURATION")) var duration: String?
+        @Option(help: ArgumentHelp("Ends at this time (RFC 3339, +2h, ...).", valueName: "T")) var until: String?
+        @Option(help: ArgumentHelp("Starts at this time (default: now).", valueName: "T")) var from: String?
+        @Option(help: ArgumentHelp("In force every day in this window, HH:MM-HH:MM local time in --tz.", valueName: "HH:MM-HH:MM")) var daily: String?
+        @Option(help: ArgumentHelp("In force on these days in this window, DAYS@HH:MM-HH:MM (mon-fri@07:00-09:00, sat,sun@10:00-16:00).", valueName: "DAYS@HH:MM-HH:MM")) var weekly: String?
+        @Option(help: ArgumentHelp("IANA time zone of --daily/--weekly windows, e.g. Europe/Berlin. (default: UTC)", valueName: "ZONE")) var tz: String?
 
         func validate() throws {
             if duration != nil, until != nil { throw ValidationError("give --for or --until, not both") }

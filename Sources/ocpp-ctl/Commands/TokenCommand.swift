@@ -15,7 +15,10 @@ struct TokenCommand: AsyncParsableCommand {
         @OptionGroup(visibility: .hidden) var globals: GlobalOptions
         @Argument(help: "A name for the token's holder (letters, digits, - _ . @), recorded with every command it sends.") var name: String
         @Option(
-            help: "The agent the token acts for: only chargers in its scope, limits as that agent (see agent list). (default: an operator token, every charger)"
+            help: ArgumentHelp(
+                "The agent the token acts for: only chargers in its scope, limits as that agent (see agent list). (default: an operator token, every charger)",
+                valueName: "AGENT"
+            )
         ) var agent: String?
 
         func run() async throws {

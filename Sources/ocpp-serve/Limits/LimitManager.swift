@@ -197,6 +197,9 @@ actor LimitManager: Service {
     /// Brings one charger's managed profiles in line with its plan. One pass at a time per charger; a change during
     /// a pass asks for another.
     private func apply(_ chargerID: String) async {
+        // A charger no limit, group or sent profile concerns is left alone: no GetConfiguration on every connect.
+        let concerned = !model.chargerRules(chargerID).isEmpty || model.groupOf[chargerID] != nil || states[chargerID]?.sent.isEmpty == false
+        guard concerned else { return }
         guard await registry.isConnected(chargerID) else { return }
         var state = states[chargerID] ?? ChargerLimitState()
         if state.applying {
