@@ -109,6 +109,9 @@ actor LimitManager: Service {
             await changed(chargerID)
         case .connect:
             states[chargerID, default: ChargerLimitState()].resendAll = true
+            // The wait below holds up the event loop: only for chargers with something to send (100 connects at
+            // once kept SIGTERM waiting minutes).
+            guard isConcerned(chargerID) else { return }
             // Most chargers boot right after connecting; give that a moment so the profiles go out once.
             try? await Task.sleep(for: .seconds(2))
             await changed(chargerID)
@@ -198,8 +201,7 @@ actor LimitManager: Service {
     /// a pass asks for another.
     private func apply(_ chargerID: String) async {
         // A charger no limit, group or sent profile concerns is left alone: no GetConfiguration on every connect.
-        let concerned = !model.chargerRules(chargerID).isEmpty || model.groupOf[chargerID] != nil || states[chargerID]?.sent.isEmpty == false
-        guard concerned else { return }
+        guard isConcerned(chargerID) else { return }
         guard await registry.isConnected(chargerID) else { return }
         var state = states[chargerID] ?? ChargerLimitState()
         if state.applying {
@@ -214,6 +216,11 @@ actor LimitManager: Service {
             await learnUnit(chargerID)
             await sendPlan(chargerID)
         } while states[chargerID]?.dirty == true
+    }
+
+    /// True when a limit, a group or a profile sent earlier concerns the charger.
+    private func isConcerned(_ chargerID: String) -> Bool {
+        !model.chargerRules(chargerID).isEmpty || model.groupOf[chargerID] != nil || states[chargerID]?.sent.isEmpty == false
     }
 
     /// The planner's input for a charger now.
