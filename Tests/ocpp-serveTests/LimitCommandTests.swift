@@ -27,7 +27,10 @@ import Testing
         #expect(agents.map { $0["priority"] } == [100, 50])
         #expect(agents.first?["scope"]?["all"] == true)
         let table = try await Self.ctl(server, ["agent", "list"])
-        #expect(table.stdout == "NAME       PRIORITY  SCOPE\nemergency  100       all\nsite       50        LIM-1,group:restaurant\n", "\(table.stdout)")
+        #expect(
+            table.stdout == "NAME       PRIORITY  SCOPE\nemergency  100       all\nsite       50        LIM-1,group:restaurant\n",
+            "\(table.stdout)"
+        )
 
         let restaurant = try await Self.ctl(server, ["group", "add", "restaurant", "--capacity", "63", "--unit", "A", "--json"])
         #expect(restaurant.status == 0, "\(restaurant.stderr)")
@@ -35,7 +38,9 @@ import Testing
         #expect(restaurantJSON["capacity"] == 63 && restaurantJSON["unit"] == "A" && restaurantJSON["phases"] == 3, "\(restaurant.stdout)")
         let feeder = try await Self.ctl(server, ["group", "add", "feeder", "--capacity", "22", "--unit", "kW", "--phases", "1"])
         #expect(feeder.stdout == "group feeder capacity 22000 W phases 1\n", "\(feeder.stdout) \(feeder.stderr)")
-        for bad in [["--capacity", "10", "--unit", "V"], ["--capacity", "ten", "--unit", "A"], ["--capacity", "10", "--unit", "A", "--phases", "2"]] {
+        for bad in [
+            ["--capacity", "10", "--unit", "V"], ["--capacity", "ten", "--unit", "A"], ["--capacity", "10", "--unit", "A", "--phases", "2"],
+        ] {
             let run = try await Self.ctl(server, ["group", "add", "bad"] + bad)
             #expect(run.status == 2 && run.stderrLines.count == 1, "\(bad): exit \(run.status) \(run.stderr)")
         }
@@ -95,7 +100,8 @@ import Testing
         #expect(try await Self.ctl(server, ["limit", "list", "--json"]).stdout == "[]\n")
 
         let set = try await Self.ctl(
-            server, ["limit", "set", "LIM-2", "--agent", "site", "--hard", "--max", "32", "--unit", "A", "--daily", "18:00-20:00", "--tz", "Europe/Berlin"]
+            server,
+            ["limit", "set", "LIM-2", "--agent", "site", "--hard", "--max", "32", "--unit", "A", "--daily", "18:00-20:00", "--tz", "Europe/Berlin"]
         )
         #expect(set.status == 0, "\(set.stderr)")
         #expect(set.stdout == "limit 1: LIM-2 32 A hard daily 18:00-20:00 Europe/Berlin (agent site)\n", "\(set.stdout)")

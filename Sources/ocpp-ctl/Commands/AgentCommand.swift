@@ -22,8 +22,10 @@ struct AgentCommand: AsyncParsableCommand {
         )
         @OptionGroup(visibility: .hidden) var globals: GlobalOptions
         @Argument(help: "The agent's name (1-64 letters, digits or - _ . @).") var name: String
-        @Option(help: ArgumentHelp("Priority: among policy limits the higher number wins; hard limits hold whatever the priority.", valueName: "N")) var priority: Int
-        @Option(help: ArgumentHelp("Chargers it may limit: all, or charger ids and group:NAME, comma-separated. (default: all)", valueName: "SCOPE")) var scope: String?
+        @Option(help: ArgumentHelp("Priority: among policy limits the higher number wins; hard limits hold whatever the priority.", valueName: "N"))
+        var priority: Int
+        @Option(help: ArgumentHelp("Chargers it may limit: all, or charger ids and group:NAME, comma-separated. (default: all)", valueName: "SCOPE"))
+        var scope: String?
 
         func run() async throws {
             let body = ControlClient.encode(AgentRequest(name: name, priority: priority, scope: scope))

@@ -28,17 +28,25 @@ struct LimitCommand: AsyncParsableCommand {
         )
         @OptionGroup(visibility: .hidden) var globals: GlobalOptions
         @Argument(help: ArgumentHelp("A charger id, or group:NAME for a group's total capacity.", valueName: "TARGET")) var target: String
-        @Option(help: ArgumentHelp("The agent the limit belongs to (see agent list). (default over --url: the token's agent)", valueName: "NAME")) var agent: String?
+        @Option(help: ArgumentHelp("The agent the limit belongs to (see agent list). (default over --url: the token's agent)", valueName: "NAME"))
+        var agent: String?
         @Option(help: ArgumentHelp("The limit, in --unit (a multiple of 0.1; 0 pauses charging).", valueName: "VALUE")) var max: String
         @Option(help: ArgumentHelp("A (amperes per phase), W or kW (in total).", valueName: "UNIT")) var unit: String
         @Option(help: ArgumentHelp("Limit one connector only (default: the whole charger).", valueName: "N")) var connector: Int?
         @Flag(help: "A hard limit: never exceeded, never lifted by any agent. (default: policy)") var hard = false
-        @Option(name: .customLong("for"), help: ArgumentHelp("Lasts this long from --from or now: 90s, 30m, 2h, 1d.", valueName: "DURATION")) var duration: String?
+        @Option(name: .customLong("for"), help: ArgumentHelp("Lasts this long from --from or now: 90s, 30m, 2h, 1d.", valueName: "DURATION"))
+        var duration: String?
         @Option(help: ArgumentHelp("Ends at this time (RFC 3339, +2h, ...).", valueName: "T")) var until: String?
         @Option(help: ArgumentHelp("Starts at this time (default: now).", valueName: "T")) var from: String?
         @Option(help: ArgumentHelp("In force every day in this window, HH:MM-HH:MM local time in --tz.", valueName: "HH:MM-HH:MM")) var daily: String?
-        @Option(help: ArgumentHelp("In force on these days in this window, DAYS@HH:MM-HH:MM (mon-fri@07:00-09:00, sat,sun@10:00-16:00).", valueName: "DAYS@HH:MM-HH:MM")) var weekly: String?
-        @Option(help: ArgumentHelp("IANA time zone of --daily/--weekly windows, e.g. Europe/Berlin. (default: UTC)", valueName: "ZONE")) var tz: String?
+        @Option(
+            help: ArgumentHelp(
+                "In force on these days in this window, DAYS@HH:MM-HH:MM (mon-fri@07:00-09:00, sat,sun@10:00-16:00).",
+                valueName: "DAYS@HH:MM-HH:MM"
+            )
+        ) var weekly: String?
+        @Option(help: ArgumentHelp("IANA time zone of --daily/--weekly windows, e.g. Europe/Berlin. (default: UTC)", valueName: "ZONE"))
+        var tz: String?
 
         func validate() throws {
             if duration != nil, until != nil { throw ValidationError("give --for or --until, not both") }
@@ -48,16 +56,28 @@ struct LimitCommand: AsyncParsableCommand {
         func run() async throws {
             let value = try DecimalArgument.parse(max, flag: "--max")
             let seconds = try duration.map { text in
-                guard let seconds = LimitRequest.seconds(text) else { throw CtlFailure.usage("--for expects a duration like 90s, 30m, 2h or 1d (got \(text))") }
+                guard let seconds = LimitRequest.seconds(text) else {
+                    throw CtlFailure.usage("--for expects a duration like 90s, 30m, 2h or 1d (got \(text))")
+                }
                 return seconds
             }
             let request = LimitRequest(
-                target: target, connector: connector, agent: agent, max: value, unit: unit, hard: hard, forSeconds: seconds,
+                target: target,
+                connector: connector,
+                agent: agent,
+                max: value,
+                unit: unit,
+                hard: hard,
+                forSeconds: seconds,
                 from: try from.map { try TimeArgument.parse($0, flag: "--from").description },
-                until: try until.map { try TimeArgument.parse($0, flag: "--until").description }, daily: daily, weekly: weekly, tz: tz
+                until: try until.map { try TimeArgument.parse($0, flag: "--until").description },
+                daily: daily,
+                weekly: weekly,
+                tz: tz
             )
             let rule = try ControlClient.decode(
-                LimitRule.self, try await globals.client.send(.POST, "/v1/limits", body: ControlClient.encode(request))
+                LimitRule.self,
+                try await globals.client.send(.POST, "/v1/limits", body: ControlClient.encode(request))
             )
             if globals.json { return Output.json(rule) }
             Output.line(LimitCommand.line(rule))

@@ -35,7 +35,8 @@ struct TokenCommand: AsyncParsableCommand {
         func run() async throws {
             let tokens = try await globals.client.get([TokenRecord].self, "/v1/tokens")
             if globals.json { return Output.json(tokens) }
-            Output.table(["NAME", "AGENT", "CREATED", "LAST USED"], tokens.map { [$0.name, Output.dash($0.agent), $0.created, Output.dash($0.lastUsed)] })
+            let rows = tokens.map { [$0.name, Output.dash($0.agent), $0.created, Output.dash($0.lastUsed)] }
+            Output.table(["NAME", "AGENT", "CREATED", "LAST USED"], rows)
         }
     }
 
