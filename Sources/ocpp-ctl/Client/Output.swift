@@ -19,16 +19,20 @@ enum Output {
 
     /// Columns padded to their widest cell; the last column is not padded.
     static func table(_ header: [String], _ rows: [[String]]) {
-        let all = [header] + rows
-        var widths = [Int](repeating: 0, count: header.count)
-        for row in all {
-            for (index, cell) in row.enumerated() where index < widths.count { widths[index] = max(widths[index], cell.count) }
+        for text in aligned([header] + rows) { line(text) }
+    }
+
+    /// Rows as lines with columns padded to their widest cell; the last column is not padded.
+    static func aligned(_ rows: [[String]]) -> [String] {
+        var widths = [Int](repeating: 0, count: rows.map(\.count).max() ?? 0)
+        for row in rows {
+            for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) }
         }
-        for row in all {
+        return rows.map { row in
             let cells = row.enumerated().map { index, cell in
                 index == row.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
             }
-            line(cells.joined(separator: "  "))
+            return cells.joined(separator: "  ")
         }
     }
 

@@ -62,7 +62,7 @@ struct ShellCommand: AsyncParsableCommand {
 
     static var commandWords: [String] {
         OcppCtlCommand.configuration.subcommands.compactMap { $0.configuration.commandName }.filter { $0 != "shell" }
-            + ["help", "exit", "get", "set", "list", "add", "block", "remove", "create", "revoke", "clear", "version", "send"]
+            + ["help", "exit", "get", "set", "list", "add", "block", "remove", "create", "revoke", "clear", "version", "send", "assign", "unassign"]
     }
 
     static func historyPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {

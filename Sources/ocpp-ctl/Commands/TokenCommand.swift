@@ -14,23 +14,29 @@ struct TokenCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a token and print it (only now: the server keeps its SHA-256).")
         @OptionGroup(visibility: .hidden) var globals: GlobalOptions
         @Argument(help: "A name for the token's holder (letters, digits, - _ . @), recorded with every command it sends.") var name: String
+        @Option(
+            help: ArgumentHelp(
+                "The agent the token acts for: only chargers in its scope, limits as that agent (see agent list). (default: an operator token, every charger)",
+                valueName: "AGENT"
+            )
+        ) var agent: String?
 
         func run() async throws {
-            let created = try ControlClient.decode(
-                TokenCreated.self, try await globals.client.send(.POST, "/v1/tokens", body: ControlClient.encode(TokenRequest(name: name)))
-            )
+            let body = ControlClient.encode(TokenRequest(name: name, agent: agent))
+            let created = try ControlClient.decode(TokenCreated.self, try await globals.client.send(.POST, "/v1/tokens", body: body))
             globals.json ? Output.json(created) : Output.line(created.token)
         }
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List tokens: name, created, last used.")
+        static let configuration = CommandConfiguration(abstract: "List tokens: name, agent, created, last used.")
         @OptionGroup(visibility: .hidden) var globals: GlobalOptions
 
         func run() async throws {
             let tokens = try await globals.client.get([TokenRecord].self, "/v1/tokens")
             if globals.json { return Output.json(tokens) }
-            Output.table(["NAME", "CREATED", "LAST USED"], tokens.map { [$0.name, $0.created, Output.dash($0.lastUsed)] })
+            let rows = tokens.map { [$0.name, Output.dash($0.agent), $0.created, Output.dash($0.lastUsed)] }
+            Output.table(["NAME", "AGENT", "CREATED", "LAST USED"], rows)
         }
     }
 

@@ -20,7 +20,6 @@ actor LimitManager: Service {
     private let tick: Duration
     /// How long a group waits after a change for more changes before it is re-balanced.
     private let settle: Duration
-    private var pendingRebalances: Set<String> = []
 
     private(set) var model = LimitModel()
     private var states: [String: ChargerLimitState] = [:]
@@ -48,7 +47,16 @@ actor LimitManager: Service {
 
     // MARK: - Service
 
+    /// Work for the worker: groups to re-balance, chargers to re-plan, or everything. Events and control requests only
+    /// mark work and wake the worker, so neither ever waits for a charger's answer.
+    private var dirtyGroups: Set<String> = []
+    private var dirtyChargers: Set<String> = []
+    private var everythingDirty = false
+    private var wake: AsyncStream<Void>.Continuation?
+
     func run() async throws {
+        let (wakes, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        self.wake = wake
         try await load()
         let stream = events.subscribe { event in
             switch event.kind {
@@ -56,25 +64,41 @@ actor LimitManager: Service {
             default: false
             }
         }
-        try await withGracefulShutdownHandler {
+        await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
                 group.addTask {
-                    for await event in stream { await self.handle(event) }
+                    try? await cancelWhenGracefulShutdown {
+                        for await event in stream { await self.handle(event) }
+                    }
                 }
                 group.addTask {
-                    while !Task.isCancelled {
-                        try? await Task.sleep(for: self.tick)
-                        if Task.isCancelled { break }
-                        await self.replanAll()
+                    // Graceful shutdown cancels no task: the ticker notices it itself, as Housekeeping does.
+                    while !Task.isShuttingDownGracefully && !Task.isCancelled {
+                        do {
+                            try await cancelWhenGracefulShutdown { try await Task.sleep(for: self.tick) }
+                        } catch {
+                            break
+                        }
+                        await self.markEverything()
+                    }
+                }
+                // The worker, in the group's body so that it can start one task per charger and wait for none: a
+                // charger slow to answer holds up only itself.
+                for await _ in wakes {
+                    // Sessions often start in bursts (a depot at 18:00, chargers reconnecting after an outage):
+                    // changes within `settle` fold into one re-balance, not one round of CALLs per change.
+                    try? await Task.sleep(for: self.settle)
+                    for charger in await self.takeWork() {
+                        group.addTask { await self.apply(charger) }
                     }
                 }
             }
         } onGracefulShutdown: {
-            // The event stream ends when the bus finishes its subscribers; the ticker ends with the group's cancellation.
+            wake.finish()
         }
     }
 
-    /// Reads the model and the open sessions from the store, then plans every charger it concerns.
+    /// Reads the model and the open sessions from the store; everything is planned when the worker starts.
     func load() async throws {
         let (model, sessions) = try await database.read { db in
             let sessions = try Row.fetchAll(
@@ -84,39 +108,78 @@ actor LimitManager: Service {
         }
         self.model = model
         for session in sessions { states[session.charger, default: ChargerLimitState()].sessions[session.connector] = session.id }
-        await replanAll()
+        markEverything()
     }
 
-    /// After a write to agents, groups or limits: the new model, applied at once.
+    /// After a write to agents, groups or limits: the new model; the worker sends what changed.
     func reload() async throws {
         model = try await database.read { db in try LimitStore.load(db) }
-        await replanAll()
+        markEverything()
+    }
+
+    private func markEverything() {
+        everythingDirty = true
+        wake?.yield()
+    }
+
+    /// Something about one charger changed: re-balance its group (which re-plans every member) or re-plan it alone.
+    private func markChanged(_ chargerID: String) {
+        if let group = model.groupOf[chargerID] {
+            dirtyGroups.insert(group)
+        } else {
+            dirtyChargers.insert(chargerID)
+        }
+        wake?.yield()
+    }
+
+    /// Takes the marked work: re-balances the marked groups and returns every charger to re-plan.
+    private func takeWork() -> [String] {
+        let now = Timestamp.nowMilliseconds()
+        var chargers = dirtyChargers
+        var groups = dirtyGroups
+        if everythingDirty {
+            chargers.formUnion(model.rules.compactMap(\.target.chargerID))
+            chargers.formUnion(states.filter { !$0.value.sent.isEmpty }.keys)
+            groups = Set(model.groups.keys)
+            shares = shares.filter { model.groups[$0.key] != nil }
+        }
+        (dirtyChargers, dirtyGroups, everythingDirty) = ([], [], false)
+        for name in groups.sorted() {
+            let started = ContinuousClock.now
+            rebalanceShares(name, now: now)
+            let members = model.groups[name]?.members ?? []
+            chargers.formUnion(members)
+            logger.debug(
+                "group re-balanced",
+                metadata: ["group": "\(name)", "sessions": "\(shares[name]?.values.reduce(0) { $0 + $1.count } ?? 0)",
+                    "computeMicroseconds": "\((ContinuousClock.now - started) / .microseconds(1))"]
+            )
+        }
+        var managed = Set(model.groupOf.keys)
+        managed.formUnion(model.rules.compactMap(\.target.chargerID))
+        managed.formUnion(states.filter { !$0.value.sent.isEmpty }.keys)
+        watched.withLock { $0 = managed }
+        return chargers.sorted()
     }
 
     // MARK: - Events
 
-    private func handle(_ event: ServerEvent) async {
+    /// Keeps what an event tells (sessions, reboots) and marks the work it makes; sends nothing itself.
+    private func handle(_ event: ServerEvent) {
         guard let chargerID = event.chargerID else { return }
         let connector = event.detail["connector"]?.numberValue?.int
         let transactionID = event.detail["transactionId"]?.numberValue?.int
         switch event.kind {
         case .boot:
-            // A reboot may have wiped what the charger held.
+            // A reboot may have wiped what the charger held, and it ended its sessions.
             states[chargerID, default: ChargerLimitState()].resendAll = true
-            let stale = states[chargerID]?.sessions.isEmpty == false
-            if stale { states[chargerID]?.sessions = [:] }
-            await changed(chargerID)
-        case .connect:
+            states[chargerID]?.sessions = [:]
+        case .connect, .disconnect:
             states[chargerID, default: ChargerLimitState()].resendAll = true
-            // Most chargers boot right after connecting; give that a moment so the profiles go out once.
-            try? await Task.sleep(for: .seconds(2))
-            await changed(chargerID)
-        case .disconnect:
-            states[chargerID]?.resendAll = true
+            if event.kind == .disconnect { return }
         case .transactionStart:
             guard let connector, let transactionID else { return }
             states[chargerID, default: ChargerLimitState()].sessions[connector] = transactionID
-            await changed(chargerID)
         case .transactionStop:
             guard let transactionID, var state = states[chargerID] else { return }
             guard let connector = state.sessions.first(where: { $0.value == transactionID })?.key else { return }
@@ -125,55 +188,10 @@ actor LimitManager: Service {
             // The charger drops a TxProfile with its transaction: nothing to clear.
             state.sent[.share(connector)] = nil
             states[chargerID] = state
-            await changed(chargerID)
         default:
-            await changed(chargerID)
+            break
         }
-    }
-
-    /// Something about one charger changed: re-balance its group (which re-plans every member) or re-plan it alone.
-    private func changed(_ chargerID: String) async {
-        if let group = model.groupOf[chargerID] {
-            await rebalance(group)
-        } else {
-            await apply(chargerID)
-        }
-    }
-
-    /// Plans everything again (a limit changed, time passed); only what changed is sent.
-    func replanAll() async {
-        let now = Timestamp.nowMilliseconds()
-        var chargers = Set(model.rules.compactMap { $0.target.chargerID })
-        for group in model.groups.keys {
-            rebalanceShares(group, now: now)
-            chargers.formUnion(model.groups[group]?.members ?? [])
-        }
-        chargers.formUnion(states.filter { !$0.value.sent.isEmpty }.keys)
-        watched.withLock { $0 = chargers }
-        await withDiscardingTaskGroup { group in
-            for charger in chargers { group.addTask { await self.apply(charger) } }
-        }
-    }
-
-    /// Shares a group's capacity anew and re-plans its members.
-    private func rebalance(_ name: String) async {
-        // Sessions often start in bursts (a fleet depot at 18:00, chargers reconnecting after an outage): changes
-        // within `settle` fold into one re-balance, instead of one round of CALLs to every member per change.
-        guard pendingRebalances.insert(name).inserted else { return }
-        try? await Task.sleep(for: settle)
-        pendingRebalances.remove(name)
-        let started = ContinuousClock.now
-        rebalanceShares(name, now: Timestamp.nowMilliseconds())
-        let elapsed = ContinuousClock.now - started
-        let members = model.groups[name]?.members ?? []
-        logger.debug(
-            "group re-balanced",
-            metadata: ["group": "\(name)", "sessions": "\(shares[name]?.values.reduce(0) { $0 + $1.count } ?? 0)", "computeMicroseconds": "\(elapsed / .microseconds(1))"]
-        )
-        watched.withLock { $0.formUnion(members) }
-        await withDiscardingTaskGroup { group in
-            for charger in members { group.addTask { await self.apply(charger) } }
-        }
+        if isManaged(chargerID) { markChanged(chargerID) }
     }
 
     /// The shares of a group's sessions now (the profiles go out in `apply`).
