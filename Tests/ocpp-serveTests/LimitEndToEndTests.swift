@@ -162,8 +162,9 @@ import Testing
 
     // MARK: - 3. Site capacity
 
-    /// Three 24 kW DC wallboxes in a 50 kW group: sessions start and stop at different times; once settled the sum
-    /// never exceeds 50 kW and concurrent sessions draw equal shares (within 5 %).
+    /// Three 24 kW DC wallboxes (about 23 kW with an e-tron) in a 40 kW group, so that two or three sessions are
+    /// held by the group's capacity: sessions start and stop at different times; once settled the sum never exceeds
+    /// 40 kW and concurrent sessions draw equal shares (within 5 %).
     @Test func aGroupsCapacityIsSharedEquallyBetweenItsSessions() async throws {
         let server = try await ServerProcess(arguments: ["--unknown-tags", "accept"])
         let (sim, _) = try Sim.background(
@@ -172,7 +173,7 @@ import Testing
         defer { Self.stop(sim) }
         let ids = ["CAP0001", "CAP0002", "CAP0003"]
         for id in ids { try await Sim.waitUntil { try await Sim.connected(server, id) } }
-        try await Self.expectCtl(server, ["group", "add", "site", "--capacity", "50", "--unit", "kW"])
+        try await Self.expectCtl(server, ["group", "add", "site", "--capacity", "40", "--unit", "kW"])
         try await Self.expectCtl(server, ["group", "assign", "site"] + ids)
         let db = try Sim.database(server)
 
@@ -191,11 +192,11 @@ import Testing
         func check(_ charging: [String], sourceLocation: SourceLocation = #_sourceLocation) async throws {
             for round in try await settled(charging) {
                 let sum = round.reduce(0, +)
-                #expect(sum <= 50_000 * 1.01, "sum \(sum) W over \(charging)", sourceLocation: sourceLocation)
+                #expect(sum <= 40_000 * 1.01, "sum \(sum) W over \(charging)", sourceLocation: sourceLocation)
                 if let low = round.min(), let high = round.max() {
                     #expect(low > 1_000 && (high - low) / high <= 0.05, "shares \(round)", sourceLocation: sourceLocation)
                 }
-                print("group of 50 kW, charging \(charging): \(round.map { Int($0) }) W, sum \(Int(sum)) W")
+                print("group of 40 kW, charging \(charging): \(round.map { Int($0) }) W, sum \(Int(sum)) W")
             }
         }
         try await Self.expectCtl(server, ["start", "CAP0001", "--tag", "T1", "--connector", "1"])
@@ -205,7 +206,7 @@ import Testing
         try await Self.expectCtl(server, ["start", "CAP0003", "--tag", "T3", "--connector", "1"])
         try await check(ids)
         let three = try #require(try await Self.latestPower(db, "CAP0003")?.watts)
-        #expect(three < 17_000 && three > 15_500, "a third of 50 kW: \(three) W")
+        #expect(three < 13_400 && three > 13_000, "a third of 40 kW: \(three) W")
         let open = try await db.read { db in
             try Int.fetchOne(db, sql: "SELECT id FROM transactions WHERE charger_id = 'CAP0001' AND stop_ms IS NULL")
         }
