@@ -88,7 +88,7 @@ actor LimitManager: Service {
                     // Sessions often start in bursts (a depot at 18:00, chargers reconnecting after an outage):
                     // changes within `settle` fold into one re-balance, not one round of CALLs per change.
                     try? await Task.sleep(for: self.settle)
-                    for charger in await self.takeWork() {
+                    for charger in self.takeWork() {
                         group.addTask { await self.apply(charger) }
                     }
                 }
@@ -176,6 +176,7 @@ actor LimitManager: Service {
             states[chargerID]?.sessions = [:]
         case .connect, .disconnect:
             states[chargerID, default: ChargerLimitState()].resendAll = true
+            states[chargerID]?.composite = [:]
             if event.kind == .disconnect { return }
         case .transactionStart:
             guard let connector, let transactionID else { return }
@@ -227,7 +228,7 @@ actor LimitManager: Service {
     /// A charger the limit model concerns: limits on it, a group, or profiles still to clear. Others are left alone
     /// (not even asked for their units).
     private func isManaged(_ chargerID: String) -> Bool {
-        model.groupOf[chargerID] != nil || model.rules.contains { $0.target.chargerID == chargerID } || states[chargerID]?.sent.isEmpty == false
+        model.groupOf[chargerID] != nil || !model.chargerRules(chargerID).isEmpty || states[chargerID]?.sent.isEmpty == false
     }
 
     /// The planner's input for a charger now.
@@ -273,7 +274,10 @@ actor LimitManager: Service {
             )
             if result != nil { states[chargerID]?.sent[role] = nil }
         }
-        for connector in Set(toSend.map(\.role.connectorId)).sorted() {
+        // A share moves often and only by its value: checked once per connection, the others after every change.
+        let checked = states[chargerID]?.composite ?? [:]
+        let toCheck = toSend.filter { if case .share(let n) = $0.role { checked[n] == nil } else { true } }
+        for connector in Set(toCheck.map(\.role.connectorId)).sorted() {
             await checkComposite(chargerID, connector: connector)
         }
     }
