@@ -83,10 +83,12 @@ import Testing
             try await charger.call("BootNotification", ["chargePointVendor": "Test", "chargePointModel": "Metrics"])
             for _ in 0..<heartbeats { try await charger.call("Heartbeat", [:]) }
             try await charger.call(
-                "StatusNotification", ["connectorId": 1, "status": "Faulted", "errorCode": "GroundFailure", "timestamp": "2026-01-01T10:00:00"]
+                "StatusNotification",
+                ["connectorId": 1, "status": "Faulted", "errorCode": "GroundFailure", "timestamp": "2026-01-01T10:00:00"]
             )
             let start = try await charger.call(
-                "StartTransaction", ["connectorId": 1, "idTag": "TAG1", "meterStart": 1000, "timestamp": .string(Timestamp.now.description)]
+                "StartTransaction",
+                ["connectorId": 1, "idTag": "TAG1", "meterStart": 1000, "timestamp": .string(Timestamp.now.description)]
             )
             let transaction = Int(start["transactionId"]?.serialized() ?? "") ?? 0
             try await charger.call("MeterValues", meterValues(transaction: transaction, registerValue: "1000", registerUnit: "Wh"))
@@ -101,7 +103,8 @@ import Testing
             let scraped = try await scrape(base)
             whileConnected.withLock { $0 = scraped.text }
             try await charger.call(
-                "StopTransaction", ["transactionId": .number(JSONNumber(transaction)), "meterStop": 1500, "timestamp": .string(Timestamp.now.description)]
+                "StopTransaction",
+                ["transactionId": .number(JSONNumber(transaction)), "meterStop": 1500, "timestamp": .string(Timestamp.now.description)]
             )
         }
         return whileConnected.withLock { $0 }

@@ -106,13 +106,20 @@ final class ChargerMeterGauges: Sendable {
         var phasePower: Double?
         for sample in meterValue.sampledValue where sample.location == nil || sample.location == .outlet {
             let measurand = sample.measurand?.rawValue ?? "Energy.Active.Import.Register"
-            guard measurand == "Power.Active.Import" || measurand == "Current.Import" || measurand == "SoC" || measurand == "Energy.Active.Import.Register"
+            guard
+                measurand == "Power.Active.Import" || measurand == "Current.Import" || measurand == "SoC"
+                    || measurand == "Energy.Active.Import.Register"
             else { continue }
-            guard let value = MeterUnits.baseValue(of: sample.value, unit: sample.unit?.rawValue ?? MeterUnits.defaultUnit(for: measurand))?.double else { continue }
+            guard let value = MeterUnits.baseValue(of: sample.value, unit: sample.unit?.rawValue ?? MeterUnits.defaultUnit(for: measurand))?.double
+            else { continue }
             let phase = sample.phase?.rawValue
             switch measurand {
             case "Power.Active.Import":
-                if phase == nil { reading.powerW = max(reading.powerW ?? value, value) } else if phase != "N" { phasePower = (phasePower ?? 0) + value }
+                if phase == nil {
+                    reading.powerW = max(reading.powerW ?? value, value)
+                } else if phase != "N" {
+                    phasePower = (phasePower ?? 0) + value
+                }
             case "Current.Import":
                 if phase != "N" { reading.currentA = max(reading.currentA ?? value, value) }
             case "SoC":

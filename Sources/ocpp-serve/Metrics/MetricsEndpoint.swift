@@ -31,7 +31,8 @@ struct MetricsEndpoint: Sendable {
         buffer.reserveCapacity(16_384)
         registry.emit(into: &buffer)
         return Response(
-            status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+            status: .ok,
+            headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
             body: .init(byteBuffer: ByteBuffer(bytes: buffer))
         )
     }

@@ -102,12 +102,18 @@ final class ServerMetrics: Sendable {
         roundTrips = Dictionary(uniqueKeysWithValues: chargerActions.map { ($0, Timer(label: Self.roundTrip, dimensions: [("action", $0)])) })
         roundTripOther = Timer(label: Self.roundTrip, dimensions: [("action", "other")])
         let codes = CallErrorCode.allCases.map(\.rawValue) + ["other"]
-        callErrorsSent = Dictionary(uniqueKeysWithValues: codes.map { ($0, Counter(label: Self.callErrors, dimensions: [("code", $0), ("direction", "sent")])) })
+        callErrorsSent = Dictionary(
+            uniqueKeysWithValues: codes.map { ($0, Counter(label: Self.callErrors, dimensions: [("code", $0), ("direction", "sent")])) }
+        )
         callErrorsReceived = Dictionary(
             uniqueKeysWithValues: codes.map { ($0, Counter(label: Self.callErrors, dimensions: [("code", $0), ("direction", "received")])) }
         )
-        repairCounters = Dictionary(uniqueKeysWithValues: Repair.Kind.allCases.map { ($0, Counter(label: Self.repairs, dimensions: [("kind", $0.rawValue)])) })
-        commandTimers = Dictionary(uniqueKeysWithValues: (serverActions + ["other"]).map { ($0, Timer(label: Self.commandLatency, dimensions: [("action", $0)])) })
+        repairCounters = Dictionary(
+            uniqueKeysWithValues: Repair.Kind.allCases.map { ($0, Counter(label: Self.repairs, dimensions: [("kind", $0.rawValue)])) }
+        )
+        commandTimers = Dictionary(
+            uniqueKeysWithValues: (serverActions + ["other"]).map { ($0, Timer(label: Self.commandLatency, dimensions: [("action", $0)])) }
+        )
         commandOutcomes = Dictionary(
             uniqueKeysWithValues: (serverActions + ["other"]).map { action in
                 func out(_ result: String) -> Counter { Counter(label: Self.messagesOut, dimensions: [("action", action), ("result", result)]) }
@@ -115,7 +121,9 @@ final class ServerMetrics: Sendable {
             }
         )
         faultCounters = Dictionary(
-            uniqueKeysWithValues: (ChargePointErrorCode.allCases.map(\.rawValue) + ["other"]).map { ($0, Counter(label: Self.faults, dimensions: [("error_code", $0)])) }
+            uniqueKeysWithValues: (ChargePointErrorCode.allCases.map(\.rawValue) + ["other"]).map {
+                ($0, Counter(label: Self.faults, dimensions: [("error_code", $0)]))
+            }
         )
         connected = Meter(label: Self.chargersConnected)
         opened = Counter(label: Self.connectionsOpened)
@@ -129,7 +137,9 @@ final class ServerMetrics: Sendable {
         active = Gauge(label: Self.transactionsActive)
         energy = FloatingPointCounter(label: Self.energyDelivered)
         connectorsByStatus = Dictionary(
-            uniqueKeysWithValues: (ChargePointStatus.allCases.map(\.rawValue) + ["other"]).map { ($0, Gauge(label: Self.connectors, dimensions: [("status", $0)])) }
+            uniqueKeysWithValues: (ChargePointStatus.allCases.map(\.rawValue) + ["other"]).map {
+                ($0, Gauge(label: Self.connectors, dimensions: [("status", $0)]))
+            }
         )
         dropped = Counter(label: Self.chargerSeriesDropped)
     }
