@@ -76,9 +76,9 @@ def sim(server, *args, during=None):
     return json.load(out)
 
 
-def load_run(rate, seconds, chargers=500):
+def load_run(rate, seconds, chargers=500, server_args=()):
     """Server CPU per answered message at a fixed offered rate, measured after the fleet booted."""
-    server = Server()
+    server = Server(*server_args)
     marks = {}
 
     def during(elapsed):
@@ -130,11 +130,29 @@ def ctl_round_trip(count):
     return {"n": len(times), "p50": times[len(times) // 2] if times else 0, "p99": times[min(len(times) - 1, int(len(times) * 0.99))] if times else 0}
 
 
+def metrics_cost(rounds, seconds):
+    """What the metrics cost per message: saturation runs alternating --metrics on and off (medians of `rounds`)."""
+    figures = {"on": [], "off": []}
+    for i in range(rounds):
+        for mode in (("on", "off") if i % 2 == 0 else ("off", "on")):
+            r = load_run(50000, seconds, server_args=("--metrics", mode))
+            figures[mode].append((r["cpu"], r["achieved"]))
+            print(f"    metrics {mode}: {r['cpu']:.2f} µs/msg, {r['achieved']:.0f} msg/s, {r['errors']} errors", file=sys.stderr, flush=True)
+    on = statistics.median(c for c, _ in figures["on"])
+    off = statistics.median(c for c, _ in figures["off"])
+    print(f"CPU per message, median of {rounds}: metrics on {on:.2f} µs, off {off:.2f} µs, difference {on - off:+.2f} µs")
+    print(f"answered per second, median: on {statistics.median(a for _, a in figures['on']):.0f}, off {statistics.median(a for _, a in figures['off']):.0f}")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="shorter runs, 2 000 instead of 10 000 chargers")
     parser.add_argument("--skip", nargs="*", default=[], help="parts to skip: load idle steps ctl")
+    parser.add_argument("--metrics-cost", type=int, metavar="ROUNDS", help="only: CPU per message with --metrics on and off, back to back")
     args = parser.parse_args()
+    if args.metrics_cost:
+        metrics_cost(args.metrics_cost, 8 if args.quick else 15)
+        return
     seconds = 8 if args.quick else 15
     rows = []
 

@@ -2,6 +2,7 @@
 # Release-mode benchmarks; figures go to BENCHMARKS.md.
 #   scripts/bench.sh [--quick] [--skip load|steps|idle|ctl ...]   server figures (ocpp-serve under ocpp-sim load)
 #   scripts/bench.sh --frames [ocpp-bench options]                 the frame hot path (parse, validate, encode)
+#   scripts/bench.sh --metrics-cost 5 [--quick]                    CPU per message with --metrics on vs off
 # SCRATCH=DIR picks the build folder.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -3,6 +3,8 @@ import Foundation
 import GRDB
 import Hummingbird
 import Logging
+import Metrics
+import Prometheus
 import ServiceLifecycle
 import Shared
 import UnixSignals
@@ -92,6 +94,14 @@ struct OcppServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds (by the charger's own sample times) a charger may draw above a limit it accepted before it is flagged limit-ignored. (default: 60)")
     var limitGrace: Int?
 
+    @Option(help: "Prometheus metrics (GET /metrics on --http and the control socket): on or off. (default: on)")
+    var metrics: String?
+
+    @Option(
+        help: "Connected chargers that get per-charger gauges (power, current, SoC, energy register) at once, bounding the series; 0: none. (default: 1000)"
+    )
+    var metricsChargers: Int?
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical. (default: info)")
     var logLevel: String?
 
@@ -165,6 +175,14 @@ struct OcppServeCommand: AsyncParsableCommand {
             guard (0...86_400).contains(v) else { throw ValidationError("--limit-grace expects 0 to 86400 seconds (got \(v))") }
             c.limitGraceSeconds = v
         }
+        if let v = metrics ?? file.metrics {
+            guard v == "on" || v == "off" else { throw ValidationError("--metrics expects on or off (got \(v))") }
+            c.metrics = v == "on"
+        }
+        if let v = metricsChargers ?? file.metricsChargers {
+            guard v >= 0 else { throw ValidationError("--metrics-chargers must be 0 or more") }
+            c.metricsChargers = v
+        }
         if let v = logLevel ?? file.logLevel {
             guard Logger.Level(rawValue: v) != nil else { throw ValidationError("--log-level expects trace, debug, info, notice, warning, error or critical") }
             c.logLevel = v
@@ -177,8 +195,20 @@ struct OcppServeCommand: AsyncParsableCommand {
         let level = Logger.Level(rawValue: configuration.logLevel) ?? .info
         LoggingSystem.bootstrap { LineLogHandler(label: $0, level: level) }
         let logger = Logger(label: "ocpp-serve")
-        let server = try ServerAssembly(configuration: configuration, logger: logger)
+        let server = try ServerAssembly(configuration: configuration, logger: logger, metricsRegistry: Self.bootstrapMetrics(configuration))
         try await server.run()
+    }
+
+    /// The process's one `MetricsSystem.bootstrap` (a second one traps; tests never call it: they start this binary).
+    /// Nil with `--metrics off`: every metric stays swift-metrics' no-op.
+    static func bootstrapMetrics(_ configuration: ServerConfiguration) -> PrometheusCollectorRegistry? {
+        guard configuration.metrics else { return nil }
+        let registry = PrometheusCollectorRegistry()
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.defaultDurationHistogramBuckets = ServerMetrics.latencyBuckets
+        factory.valueHistogramBuckets = [ServerMetrics.storeBatchSize: ServerMetrics.batchBuckets]
+        MetricsSystem.bootstrap(factory)
+        return registry
     }
 
     /// ArgumentParser exits 64 on usage errors; the toolkit's contract says 2 (cli.md).

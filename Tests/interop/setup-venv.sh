@@ -3,8 +3,8 @@
 #
 #   Tests/interop/setup-venv.sh VENV_DIR
 #
-# Installs pinned versions of the PyPI packages `ocpp` (mobilityhouse/ocpp)
-# and `websockets`. Idempotent: a marker file inside VENV_DIR records the
+# Installs pinned versions of the PyPI packages `ocpp` (mobilityhouse/ocpp),
+# `websockets` and `prometheus-client` (the reference /metrics parser). Idempotent: a marker file inside VENV_DIR records the
 # pinned set, so a second run with the same pins returns at once.
 # Silent on success; on failure prints the reason to stderr and exits non-zero.
 set -euo pipefail
@@ -12,7 +12,8 @@ set -euo pipefail
 OCPP_VERSION=2.1.0
 WEBSOCKETS_VERSION=17.4
 JSONSCHEMA_VERSION=4.26.0   # the validator behind ocpp's schema checks
-PINS="ocpp==$OCPP_VERSION websockets==$WEBSOCKETS_VERSION jsonschema==$JSONSCHEMA_VERSION"
+PROMETHEUS_CLIENT_VERSION=0.26.0   # its text parser checks ocpp-serve's /metrics (MetricsEndToEndTests)
+PINS="ocpp==$OCPP_VERSION websockets==$WEBSOCKETS_VERSION jsonschema==$JSONSCHEMA_VERSION prometheus-client==$PROMETHEUS_CLIENT_VERSION"
 
 if [ $# -ne 1 ] || [ -z "$1" ]; then
     echo "usage: $0 VENV_DIR" >&2
@@ -62,7 +63,7 @@ if ! "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
     exit 1
 fi
 
-if ! "$venv/bin/python" -c 'import ocpp.v16, websockets.asyncio.server, jsonschema' >"$log" 2>&1; then
+if ! "$venv/bin/python" -c 'import ocpp.v16, websockets.asyncio.server, jsonschema, prometheus_client.parser' >"$log" 2>&1; then
     echo "setup-venv.sh: installed packages do not import:" >&2
     cat "$log" >&2
     exit 1

@@ -15,8 +15,15 @@ final class CentralSystem: Sendable {
     /// Checks meter values against the limits the charger holds; nil in tests that need no limit model.
     let limits: LimitManager?
     let logger: Logger
+    let metrics: ServerMetrics
+    let meterGauges: ChargerMeterGauges
 
-    init(configuration: ServerConfiguration, writer: StoreWriter, database: DatabasePool, events: EventBus, limits: LimitManager? = nil, logger: Logger) {
+    init(
+        configuration: ServerConfiguration, writer: StoreWriter, database: DatabasePool, events: EventBus, limits: LimitManager? = nil, logger: Logger,
+        metrics: ServerMetrics = ServerMetrics(enabled: false)
+    ) {
+        self.metrics = metrics
+        self.meterGauges = ChargerMeterGauges(metrics: metrics, limit: configuration.metricsChargers)
         self.configuration = configuration
         self.writer = writer
         self.database = database
@@ -36,10 +43,12 @@ final class CentralSystem: Sendable {
     /// No task lives per connection (a task keeps the memory its deepest frames ever needed; issue 8).
     func handle(_ text: String, from charger: ChargerContext, calls: ChargerCallQueue?, answer: @escaping @Sendable (String?) -> Void) {
         let receivedMs = Timestamp.nowMilliseconds()
+        let start = metrics.now()
         switch triage(text, from: charger, receivedMs: receivedMs) {
         case .answered(let reply):
             answer(reply)
         case .answerToCommand(let frame):
+            metrics.answerToCommand()
             Task {
                 if await calls?.deliver(frame) != true {
                     logger.warning("answer to no outstanding command", metadata: ["charger": "\(charger.chargerID)", "id": "\(frame.messageID)"])
@@ -49,6 +58,7 @@ final class CentralSystem: Sendable {
         case .call(let call, let validated):
             process(validated, from: charger, receivedMs: receivedMs) { outcome in
                 answer(self.conclude(call, outcome, charger.chargerID, cacheIn: charger))
+                self.metrics.roundTrip(call.action, since: start)
             }
         }
     }
@@ -71,15 +81,17 @@ final class CentralSystem: Sendable {
         case .ignore(let reason):
             record(.inbound, chargerID, receivedMs, text, type: nil, action: nil, id: nil, repairs: [])
             logger.debug("ignored message", metadata: ["charger": "\(chargerID)", "reason": "\(reason)"])
+            metrics.ignored()
             return .answered(nil)
         case .invalidResponse(let id, let reason):
             record(.inbound, chargerID, receivedMs, text, type: nil, action: nil, id: id, repairs: [])
             logger.warning("malformed answer", metadata: ["charger": "\(chargerID)", "reason": "\(reason)"])
+            metrics.ignored()
             return .answered(nil)
         case .reject(let error):
             record(.inbound, chargerID, receivedMs, text, type: MessageType.call.rawValue, action: nil, id: error.messageID, repairs: [])
             logger.warning("malformed frame", metadata: ["charger": "\(chargerID)", "error": "\(error.code.rawValue)", "reason": "\(error.description)"])
-            return .answered(reply(error.serialized(), chargerID, type: .callError, action: nil, id: error.messageID))
+            return .answered(reply(error.serialized(), chargerID, type: .callError, action: nil, id: error.messageID, code: error.code))
         case .frame(.callResult(let result), _, let repairs):
             record(.inbound, chargerID, receivedMs, text, type: MessageType.callResult.rawValue, action: nil, id: result.messageID, repairs: repairs)
             return .answerToCommand(.callResult(result))
@@ -103,6 +115,7 @@ final class CentralSystem: Sendable {
             repairs += validated.repairs
             record(.inbound, chargerID, receivedMs, text, type: 2, action: call.action, id: call.messageID, repairs: repairs)
             if !repairs.isEmpty {
+                metrics.repaired(repairs)
                 events.publish(
                     ServerEvent(atMs: receivedMs, chargerID: chargerID, kind: .repairs, detail: ["action": .string(call.action), "repairs": .array(repairs.map(\.json))])
                 )
@@ -126,7 +139,7 @@ final class CentralSystem: Sendable {
             // Store failures and the like: never acknowledge, let the charger retry; details stay in the log.
             logger.error("CALL failed", metadata: ["charger": "\(chargerID)", "action": "\(call.action)", "error": "\(error)"])
             let text = RPCCallError(messageID: call.messageID, code: .internalError, description: "the central system could not process the message").serialized()
-            return reply(text, chargerID, type: .callError, action: call.action, id: call.messageID)
+            return reply(text, chargerID, type: .callError, action: call.action, id: call.messageID, code: .internalError)
         }
     }
 
@@ -136,7 +149,7 @@ final class CentralSystem: Sendable {
             metadata: ["charger": "\(chargerID)", "action": "\(call.action)", "error": "\(error.code.rawValue)", "reason": "\(error.description)"]
         )
         let text = RPCCallError(messageID: call.messageID, error).serialized()
-        return reply(text, chargerID, type: .callError, action: call.action, id: call.messageID)
+        return reply(text, chargerID, type: .callError, action: call.action, id: call.messageID, code: error.code)
     }
 
     /// Processes a valid CALL and calls `then` with the answer payload, or an OCPPError for a CALLERROR.
@@ -158,6 +171,7 @@ final class CentralSystem: Sendable {
                 let limits = limits.flatMap { $0.watched.withLock { $0.contains(charger.chargerID) } ? $0 : nil }
                 writer.submit(.meterValues(chargerID: charger.chargerID, request, receivedMs: receivedMs)) { result in
                     then(result.map { _ in MeterValuesResponse().json })
+                    if case .success = result { self.meterGauges.observe(charger.chargerID, request) }
                     // Only chargers holding managed profiles pay for the check (a task and an actor hop).
                     if let limits, case .success = result {
                         Task { await limits.observe(charger.chargerID, request) }
@@ -227,6 +241,7 @@ final class CentralSystem: Sendable {
         let result = try await writer.submit(.startTransaction(chargerID: chargerID, start, idTagStatus: info.status.rawValue, receivedMs: receivedMs))
         guard case .started(let transactionID, let retried) = result else { throw OCPPError(.internalError, "no transaction id") }
         if !retried {
+            metrics.transactionStarted()
             events.publish(
                 ServerEvent(
                     atMs: receivedMs, chargerID: chargerID, kind: .transactionStart,
@@ -248,6 +263,7 @@ final class CentralSystem: Sendable {
             if wasStale { detail["wasStale"] = true }
             if let resolved, resolvedFrom != nil { detail["transactionId"] = .number(JSONNumber(resolved)); detail["claimedTransactionId"] = .number(JSONNumber(stop.transactionId)) }
         }
+        if case .stopped(let resolved, let wasStale, _) = result, resolved != nil, !wasStale { metrics.transactionStopped() }
         events.publish(ServerEvent(atMs: receivedMs, chargerID: chargerID, kind: .transactionStop, detail: .object(detail)))
         var info: IdTagInfo?
         if let tag = stop.idTag { info = try await idTagInfo(tag, nowMs: receivedMs) }
@@ -277,6 +293,7 @@ final class CentralSystem: Sendable {
             if let code = status.vendorErrorCode { detail["vendorErrorCode"] = .string(code) }
             events.publish(ServerEvent(atMs: receivedMs, chargerID: chargerID, kind: .status, detail: .object(detail)))
             if status.status == .faulted || status.errorCode != .noError {
+                metrics.fault(status.errorCode)
                 events.publish(ServerEvent(atMs: receivedMs, chargerID: chargerID, kind: .fault, detail: .object(detail)))
             }
             return StatusNotificationResponse().json
@@ -327,7 +344,9 @@ final class CentralSystem: Sendable {
         writer.submitDetached(.frame(StoredFrame(chargerID: chargerID, direction: direction, atMs: atMs, messageType: type, action: action, messageID: id, text: text, repairs: repairs)))
     }
 
-    private func reply(_ text: String, _ chargerID: String, type: MessageType, action: String?, id: String) -> String {
+    /// Records and counts an answer; `code` for a CALLERROR.
+    private func reply(_ text: String, _ chargerID: String, type: MessageType, action: String?, id: String, code: CallErrorCode? = nil) -> String {
+        metrics.answered(action ?? "other", error: type == .callError ? code ?? .genericError : nil)
         record(.outbound, chargerID, Timestamp.nowMilliseconds(), text, type: type.rawValue, action: action, id: id, repairs: [])
         return text
     }

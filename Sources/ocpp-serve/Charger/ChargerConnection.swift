@@ -50,6 +50,8 @@ final class ChargerConnection: ChannelDuplexHandler {
     // MARK: Channel events
 
     func handlerAdded(context: ChannelHandlerContext) {
+        // Paired with handlerRemoved, which NIO calls exactly once after this, however the channel ends.
+        endpoint.centralSystem.metrics.connectionOpened()
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         let channel = context.channel
         let registered: @Sendable (Registration) -> Void = { registration in
@@ -126,6 +128,7 @@ final class ChargerConnection: ChannelDuplexHandler {
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
+        endpoint.centralSystem.metrics.connectionClosed()
         pingTask?.cancel()
         pingTask = nil
     }
@@ -306,6 +309,7 @@ final class ChargerConnection: ChannelDuplexHandler {
             await registration.calls.close()
             let endMs = Timestamp.nowMilliseconds()
             if await endpoint.registry.detach(chargerID, serial: registration.serial) {
+                system.meterGauges.remove(chargerID)
                 system.writer.submitDetached(.seen(chargerID: chargerID, atMs: endMs, online: false, registrationIfNew: registration.context.registration))
             }
             system.events.publish(ServerEvent(atMs: endMs, chargerID: chargerID, kind: .disconnect, detail: [:]))

@@ -89,13 +89,17 @@ final class ChargerEndpoint: Sendable {
     /// Whether to upgrade a handshake; `announce` logs and publishes a refusal (once per handshake).
     private func decide(_ head: HTTPRequestHead, announce: Bool) -> Decision {
         guard let chargerID = Self.chargerID(fromPath: head.uri) else {
-            if announce { logger.warning("connection refused", metadata: ["reason": "no charge point id in path \(head.uri)"]) }
+            if announce {
+                logger.warning("connection refused", metadata: ["reason": "no charge point id in path \(head.uri)"])
+                centralSystem.metrics.refused(path: true)
+            }
             return .refuse
         }
         switch Self.negotiate(offers: head.headers["Sec-WebSocket-Protocol"], chargerID: chargerID, configuration: configuration) {
         case .refuse(let reason):
             if announce {
                 logger.warning("connection refused", metadata: ["charger": "\(chargerID)", "reason": "\(reason)"])
+                centralSystem.metrics.refused(path: false)
                 centralSystem.events.publish(
                     ServerEvent(atMs: Timestamp.nowMilliseconds(), chargerID: chargerID, kind: .rejected, detail: ["reason": .string(reason)])
                 )

@@ -23,9 +23,12 @@ struct ConfigFile: Decodable, Equatable {
     var logLevel: String?
     var socket: String?
     var http: String?
+    var metrics: String?
+    var metricsChargers: Int?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case listen, db, validation, sync, socket, http
+        case listen, db, validation, sync, socket, http, metrics
+        case metricsChargers = "metrics-chargers"
         case heartbeatInterval = "heartbeat-interval"
         case retryInterval = "retry-interval"
         case unknownChargers = "unknown-chargers"

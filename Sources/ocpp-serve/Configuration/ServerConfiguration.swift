@@ -50,6 +50,10 @@ struct ServerConfiguration: Sendable, Equatable {
     /// CPU and 5 ms saved a fifth of it for twice the median round trip (BENCHMARKS.md).
     var commitInterval = Duration.zero
     var logLevel = "info"
+    /// `GET /metrics` and the metrics behind it; off only to measure what they cost (BENCHMARKS.md).
+    var metrics = true
+    /// Chargers that may have per-charger gauges (power, current, SoC, register) at once; 0: none (`ChargerMeterGauges`).
+    var metricsChargers = 1000
     /// The control socket for ocpp-ctl; nil when disabled (`--socket none`).
     var socketPath: String? = ControlAPI.defaultSocketPath()
     /// The HTTP API address; off unless given.

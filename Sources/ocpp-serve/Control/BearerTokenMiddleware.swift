@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 import Shared
 
-/// No token, no access: every HTTP API request but the OpenAPI document needs `Authorization: Bearer TOKEN` of a
+/// No token, no access: every HTTP API request but the OpenAPI document, /health and /metrics needs `Authorization: Bearer TOKEN` of a
 /// token created with `ocpp-ctl token create`; anything else is 401 before a route (or a charger) is reached.
 struct BearerTokenMiddleware: RouterMiddleware {
     typealias Context = ControlRequestContext
@@ -10,7 +10,8 @@ struct BearerTokenMiddleware: RouterMiddleware {
     let writer: StoreWriter
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        if request.uri.path == "/v1/openapi.json" || request.uri.path == "/health" {
+        // /metrics: Prometheus scrapes without a token; it holds counts and charger ids, no tags or tokens.
+        if request.uri.path == "/v1/openapi.json" || request.uri.path == "/health" || request.uri.path == "/metrics" {
             return try await next(request, context)
         }
         guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else {

@@ -12,6 +12,8 @@ struct ChargerCommander: Sendable {
     let events: EventBus
     let database: DatabasePool
     let logger: Logger
+    /// Command latency and outcomes by action (/metrics).
+    var metrics: ServerMetrics? = nil
 
     /// - Parameters:
     ///   - validate: false for `call`, which sends any action and payload verbatim.
@@ -61,6 +63,11 @@ struct ChargerCommander: Sendable {
         )
 
         let answer: RPCFrame
+        let asked = ContinuousClock.now
+        func count(_ outcome: ServerMetrics.CommandOutcome, code: String? = nil) {
+            let elapsed = (ContinuousClock.now - asked).components
+            metrics?.command(action, outcome: outcome, seconds: Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18, errorCode: code)
+        }
         do {
             answer = try await Self.withTimeout(seconds: timeout) {
                 try await connection.calls.call(messageID: messageID) {
@@ -76,9 +83,11 @@ struct ChargerCommander: Sendable {
                 }
             }
         } catch let failure as ControlError {
+            count(.timeout)
             finish(commandID, chargerID, action, origin, outcome: "Timeout", response: nil)
             throw failure
         } catch {
+            count(.disconnected)
             finish(commandID, chargerID, action, origin, outcome: "Disconnected", response: nil)
             throw ControlError(.disconnected, "charger \(chargerID) disconnected before answering \(action)")
         }
@@ -86,12 +95,14 @@ struct ChargerCommander: Sendable {
         let result: CommandResult
         switch answer {
         case .callError(let error):
+            count(.callError, code: error.rawCode)
             result = CommandResult(
                 charger: chargerID, action: action, status: CommandResult.callError, response: .object(JSONObject()),
                 error: .init(code: error.rawCode, description: error.description, details: error.details), commandID: commandID
             )
             finish(commandID, chargerID, action, origin, outcome: CommandResult.callError, response: error.serialized())
         case .callResult(let callResult):
+            count(.callResult)
             var payload = callResult.payload
             var repairs: [String]?
             if let known {

@@ -18,6 +18,8 @@ struct ControlRouter: Sendable {
     let limits: LimitManager
     let logger: Logger
     let maxBody: Int
+    /// `GET /metrics`; nil with `--metrics off`.
+    var metrics: MetricsEndpoint? = nil
 
     func build(for transport: Transport) -> Router<ControlRequestContext> {
         let router = Router(context: ControlRequestContext.self)
@@ -25,6 +27,9 @@ struct ControlRouter: Sendable {
             router.add(middleware: BearerTokenMiddleware(queries: queries, writer: writer))
         }
         router.get("/health") { _, _ in "ok\n" }
+        if let metrics {
+            router.get("/metrics") { _, _ in await metrics.response() }
+        }
         router.get("/v1/openapi.json") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "application/json"],

@@ -3,6 +3,7 @@ import Foundation
 import GRDB
 import Hummingbird
 import Logging
+import Prometheus
 import ServiceLifecycle
 import Shared
 import UnixSignals
@@ -17,8 +18,13 @@ struct ServerAssembly {
     let checkpointer: WALCheckpointer
     let events: EventBus
     let registry = ChargerRegistry()
+    /// Where /metrics reads from; nil with `--metrics off` (never bootstrapped).
+    let metricsRegistry: PrometheusCollectorRegistry?
+    let metrics: ServerMetrics
 
-    init(configuration: ServerConfiguration, logger: Logger) throws {
+    init(configuration: ServerConfiguration, logger: Logger, metricsRegistry: PrometheusCollectorRegistry? = nil) throws {
+        self.metricsRegistry = metricsRegistry
+        metrics = ServerMetrics(enabled: metricsRegistry != nil)
         self.configuration = configuration
         self.logger = logger
         // Before SQLite's first use: no memory statistics, no mutex per connection (CSQLiteTuning.h, BENCHMARKS.md).
@@ -32,19 +38,20 @@ struct ServerAssembly {
             throw ServerStartError("cannot open database \(configuration.databasePath): \(error)")
         }
         writer = StoreWriter(database: database, logger: logger, maxBatch: configuration.maxBatch,
-            commitSpacing: configuration.commitInterval)
+            commitSpacing: configuration.commitInterval, metrics: metrics)
         events = EventBus(writer: writer, logger: logger)
     }
 
     func run() async throws {
         // Compile the OCPP schemas now rather than while the first charger waits for its answer.
         _ = OCPPSchemas.v16.count
-        let commander = ChargerCommander(registry: registry, writer: writer, events: events, database: database, logger: logger)
+        let commander = ChargerCommander(registry: registry, writer: writer, events: events, database: database, logger: logger, metrics: metrics)
         let limits = LimitManager(
             database: database, writer: writer, commander: commander, registry: registry, events: events, logger: logger,
             graceSeconds: Int64(configuration.limitGraceSeconds)
         )
-        let centralSystem = CentralSystem(configuration: configuration, writer: writer, database: database, events: events, limits: limits, logger: logger)
+        let centralSystem = CentralSystem(configuration: configuration, writer: writer, database: database, events: events, limits: limits, logger: logger,
+            metrics: metrics)
         let endpoint = ChargerEndpoint(centralSystem: centralSystem, registry: registry, database: database, configuration: configuration, logger: logger)
         let chargers = ChargerServer(endpoint: endpoint, host: configuration.host, port: configuration.port, logger: logger) { port in
             print("listening on port \(port)")
@@ -72,7 +79,8 @@ struct ServerAssembly {
     private func controlServices(commander: ChargerCommander, limits: LimitManager) throws -> [any Service] {
         let queries = ControlQueries(database: database, registry: registry)
         let control = ControlRouter(
-            commander: commander, queries: queries, writer: writer, events: events, limits: limits, logger: logger, maxBody: configuration.maxMessageBytes
+            commander: commander, queries: queries, writer: writer, events: events, limits: limits, logger: logger, maxBody: configuration.maxMessageBytes,
+            metrics: metricsRegistry.map { MetricsEndpoint(registry: $0, metrics: metrics, database: database, logger: logger) }
         )
         var services: [any Service] = []
         if let path = configuration.socketPath {

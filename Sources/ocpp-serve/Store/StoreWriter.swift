@@ -42,8 +42,11 @@ final class StoreWriter: Service, Sendable {
     /// The least time from one commit's start to the next: a commit costs an fsync and rewrites the hot pages of
     /// every index in the WAL, whatever the batch size, so at moderate rates a short wait gives fewer, larger commits.
     private let commitSpacing: Duration
+    /// Batch sizes and commit latency for /metrics; nil in tests.
+    private let metrics: ServerMetrics?
 
-    init(database: DatabasePool, logger: Logger, maxBatch: Int = 512, commitSpacing: Duration = .zero) {
+    init(database: DatabasePool, logger: Logger, maxBatch: Int = 512, commitSpacing: Duration = .zero, metrics: ServerMetrics? = nil) {
+        self.metrics = metrics
         self.database = database
         self.logger = logger
         self.maxBatch = maxBatch
@@ -187,6 +190,7 @@ final class StoreWriter: Service, Sendable {
                 $0.largestBatch = max($0.largestBatch, batch.count)
                 $0.commitNanoseconds += elapsed.nanoseconds
             }
+            metrics?.committed(batch: batch.count, nanoseconds: elapsed.nanoseconds)
             for (item, result) in zip(batch, results) {
                 if case .failure(let error) = result { logger.error("store write failed", metadata: ["error": "\(error)"]) }
                 item.completion?(result)
