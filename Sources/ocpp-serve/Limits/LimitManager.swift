@@ -100,14 +100,18 @@ actor LimitManager: Service {
 
     /// Reads the model and the open sessions from the store; everything is planned when the worker starts.
     func load() async throws {
-        let (model, sessions) = try await database.read { db in
+        let (model, sessions, units) = try await database.read { db in
             let sessions = try Row.fetchAll(
                 db, sql: "SELECT id, charger_id, connector_id FROM transactions WHERE stop_ms IS NULL AND stale = 0 AND orphan = 0 AND connector_id > 0"
             ).map { (id: $0["id"] as Int, charger: $0["charger_id"] as String, connector: $0["connector_id"] as Int) }
-            return (try LimitStore.load(db), sessions)
+            let units = try Row.fetchAll(db, sql: "SELECT charger_id, value FROM charger_configuration WHERE key = ?", arguments: [Self.unitKey])
+                .map { (charger: $0["charger_id"] as String, value: $0["value"] as String?) }
+            return (try LimitStore.load(db), sessions, units)
         }
         self.model = model
         for session in sessions { states[session.charger, default: ChargerLimitState()].sessions[session.connector] = session.id }
+        // What chargers said before a restart still holds: explain and the plans use the same unit as before.
+        for unit in units { adoptUnits(unit.charger, Self.units(unit.value)) }
         markEverything()
     }
 
@@ -362,20 +366,26 @@ actor LimitManager: Service {
     /// Finds out which unit a charger takes: its stored configuration, else GetConfiguration; W where it accepts W.
     private func learnUnit(_ chargerID: String) async {
         guard states[chargerID]?.unitSource ?? .unknown == .unknown else { return }
-        let key = "ChargingScheduleAllowedChargingRateUnit"
         var value = try? await database.read { db in
-            try String.fetchOne(db, sql: "SELECT value FROM charger_configuration WHERE charger_id = ? AND key = ?", arguments: [chargerID, key])
+            try String.fetchOne(db, sql: "SELECT value FROM charger_configuration WHERE charger_id = ? AND key = ?", arguments: [chargerID, Self.unitKey])
         }
         if value == nil {
-            let payload = GetConfigurationRequest(key: [key]).json
+            let payload = GetConfigurationRequest(key: [Self.unitKey]).json
             if let result = try? await commander.send(
                 to: chargerID, action: "GetConfiguration", payload: payload, timeout: ControlAPI.defaultTimeout, validate: true, origin: Self.origin
             ), let response = try? GetConfigurationResponse(json: result.response) {
-                value = response.configurationKey?.first { $0.key == key }?.value
+                value = response.configurationKey?.first { $0.key == Self.unitKey }?.value
             } else {
                 return  // not answered now: ask again on the next pass
             }
         }
+        adoptUnits(chargerID, Self.units(value))
+    }
+
+    static let unitKey = "ChargingScheduleAllowedChargingRateUnit"
+
+    /// The units a `ChargingScheduleAllowedChargingRateUnit` value names (`Current`, `Power`, `Current,Power`).
+    static func units(_ value: String?) -> Set<LimitUnit> {
         var allowed: Set<LimitUnit> = []
         for item in (value ?? "").split(separator: ",") {
             switch item.trimmingCharacters(in: .whitespaces).lowercased() {
@@ -384,6 +394,11 @@ actor LimitManager: Service {
             default: break
             }
         }
+        return allowed
+    }
+
+    /// W where the charger takes W, else A; none named (the key unknown to it): A, which smart chargers take.
+    private func adoptUnits(_ chargerID: String, _ allowed: Set<LimitUnit>) {
         var state = states[chargerID] ?? ChargerLimitState()
         state.unitSource = allowed.isEmpty ? .fallback : .configuration
         state.allowedUnits = allowed.isEmpty ? [.a] : allowed
@@ -442,9 +457,11 @@ actor LimitManager: Service {
                 )
             )
         }
-        let decision = LimitArbiter.decide(
-            rules: model.connectorRules(chargerID, connector: connector), priorities: model.priorities, caps: caps, at: atMs, unit: state.unit, phases: phases
-        )
+        let rules = model.connectorRules(chargerID, connector: connector)
+        // In the unit the limits were given in when they agree (what the operator typed), else the charger's.
+        let units = Set(rules.map(\.unit) + caps.map(\.unit))
+        let unit = units.count == 1 ? units.first ?? state.unit : state.unit
+        let decision = LimitArbiter.decide(rules: rules, priorities: model.priorities, caps: caps, at: atMs, unit: unit, phases: phases)
         let compliance = connector == 0 ? worstCompliance(state) : (state.compliance[connector]?.state ?? .unknown)
         return LimitExplanation(
             charger: chargerID, connector: connector, at: Timestamp(milliseconds: atMs).description, group: groupName, limit: decision.value, unit: decision.unit,
@@ -498,15 +515,8 @@ actor LimitManager: Service {
     func knownUnits(_ chargerID: String) async -> Set<LimitUnit> {
         if let state = states[chargerID], state.unitSource != .unknown { return state.allowedUnits }
         let value = try? await database.read { db in
-            try String.fetchOne(
-                db, sql: "SELECT value FROM charger_configuration WHERE charger_id = ? AND key = 'ChargingScheduleAllowedChargingRateUnit'", arguments: [chargerID]
-            )
+            try String.fetchOne(db, sql: "SELECT value FROM charger_configuration WHERE charger_id = ? AND key = ?", arguments: [chargerID, Self.unitKey])
         }
-        var units: Set<LimitUnit> = []
-        for item in (value ?? "").split(separator: ",") {
-            if item.lowercased().contains("current") { units.insert(.a) }
-            if item.lowercased().contains("power") { units.insert(.w) }
-        }
-        return units
+        return Self.units(value)
     }
 }
