@@ -67,7 +67,7 @@ actor LimitManager: Service {
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
                 group.addTask {
-                    try? await cancelWhenGracefulShutdown {
+                    await cancelWhenGracefulShutdown {
                         for await event in stream { await self.handle(event) }
                     }
                 }
