@@ -94,9 +94,9 @@ extension ControlRouter {
             return Response(status: .noContent)
         }
 
-        router.get("/v1/limits") { request, _ in
+        router.get("/v1/limits") { request, context in
             let model = await limits.model
-            var rules = model.rules
+            var rules = model.rules.filter { Self.inScope($0.target, of: context.agent, model) }
             if let target = request.uri.queryParameters.get("target") {
                 rules = rules.filter { rule in
                     rule.target.description == target || rule.target.chargerID == target
@@ -141,12 +141,15 @@ extension ControlRouter {
             logger.notice("limit removed", metadata: ["limit": "\(id)", "agent": "\(rule.agent)"])
             return Response(status: .noContent)
         }
-        router.get("/v1/limits/status") { request, _ in
-            try ControlJSON.response(await limits.status(charger: request.uri.queryParameters.get("charger")))
+        router.get("/v1/limits/status") { request, context in
+            let model = await limits.model
+            let records = await limits.status(charger: request.uri.queryParameters.get("charger"))
+            return try ControlJSON.response(records.filter { Self.inScope(.charger($0.charger), of: context.agent, model) })
         }
         router.get("/v1/explain/:charger") { request, context in
             let charger = try Self.parameter(context, "charger")
             guard try await queries.chargerExists(charger) else { throw ControlError(.unknownCharger, "unknown charger \(charger)") }
+            try await checkScope(context, charger: charger)
             let connectorText = request.uri.queryParameters.get("connector")
             guard let connector = connectorText.map({ Int($0) }) ?? 0, connector >= 0 else {
                 throw ControlError(.badRequest, "connector must be 0 (the whole charger) or a connector number")
@@ -197,6 +200,16 @@ extension ControlRouter {
         let model = await limits.model
         guard let agent = model.agents[agentName], agent.scope.covers(charger: charger, group: model.groupOf[charger]) else {
             throw ControlError(.forbidden, "charger \(charger) is outside the scope of agent \(agentName)")
+        }
+    }
+
+    /// Whether an agent's token may see a target (an operator token, `agent` nil, sees everything).
+    private static func inScope(_ target: LimitTarget, of agentName: String?, _ model: LimitModel) -> Bool {
+        guard let agentName else { return true }
+        guard let agent = model.agents[agentName] else { return false }
+        switch target {
+        case .group(let name): return agent.scope.covers(group: name)
+        case .charger(let id), .connector(let id, _): return agent.scope.covers(charger: id, group: model.groupOf[id])
         }
     }
 
