@@ -23,9 +23,11 @@ struct ConfigFile: Decodable, Equatable {
     var logLevel: String?
     var socket: String?
     var http: String?
+    /// Alert rules and sinks (`AlertSettings`).
+    var alerts: AlertSettings?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case listen, db, validation, sync, socket, http
+        case listen, db, validation, sync, socket, http, alerts
         case heartbeatInterval = "heartbeat-interval"
         case retryInterval = "retry-interval"
         case unknownChargers = "unknown-chargers"
