@@ -75,8 +75,8 @@ struct AlertEndToEndTests {
             try await charger.call("StatusNotification", Self.status(1, "Faulted", "HighTemperature"))
         }
         let first = try await sandbox.waitForLines(3)
-        #expect(first.map(\.state) == ["open", "resolved", "open"])
-        #expect(first.map(\.rule) == ["fault", "fault", "fault"])
+        #expect(first.map { $0.state } == ["open", "resolved", "open"])
+        #expect(first.map { $0.rule } == ["fault", "fault", "fault"])
         #expect(first[0].json["charger"] == "ALERT-F1")
         #expect(first[0].json["subject"] == "connector 1")
         #expect(first[0].json["detail"]?["errorCode"] == "GroundFailure")
@@ -102,7 +102,7 @@ struct AlertEndToEndTests {
         #expect(answer.sinks.map(\.name) == ["script"])
         let all = try await ControlEndToEndTests.ctl(server, ["alerts", "--json"])
         let everything = try JSONDecoder().decode(AlertsAnswer.self, from: Data(all.stdout.utf8))
-        #expect(everything.alerts.map(\.state) == ["resolved", "open"])
+        #expect(everything.alerts.map { $0.state } == ["resolved", "open"])
         #expect(await server.stop() == 0)
     }
 
@@ -126,7 +126,7 @@ struct AlertEndToEndTests {
         // Gone (the socket dropped) for longer.
         try await TestCharger.connect(server.url, id: "ALERT-O1") { charger in try await charger.call("Heartbeat", [:]) }
         let offline = try await sandbox.waitForLines(1, seconds: 10)
-        #expect(offline.map(\.state) == ["open"])
+        #expect(offline.map { $0.state } == ["open"])
         #expect(offline.first?.rule == "offline")
         #expect(offline.first?.json["charger"] == "ALERT-O1")
         try await Task.sleep(for: .seconds(3))
@@ -134,7 +134,7 @@ struct AlertEndToEndTests {
         try await TestCharger.connect(server.url, id: "ALERT-O1") { charger in
             try await charger.call("BootNotification", Self.boot())
             let back = try await sandbox.waitForLines(2, seconds: 10)
-            #expect(back.map(\.state) == ["open", "resolved"])
+            #expect(back.map { $0.state } == ["open", "resolved"])
             #expect(back.last?.rule == "offline")
             #expect(back.last?.json["message"]?.stringValue?.contains("back online") == true)
             try await Task.sleep(for: .seconds(3))
@@ -180,9 +180,9 @@ struct AlertEndToEndTests {
                 for connector in 1...10 {
                     let clock = ContinuousClock()
                     let faulted = try await clock.measure {
-                        try await charger.call("StatusNotification", Self.status(connector, round == 1 ? "Available" : "Faulted", round == 1 ? "NoError" : "OtherError"))
+                        _ = try await charger.call("StatusNotification", Self.status(connector, round == 1 ? "Available" : "Faulted", round == 1 ? "NoError" : "OtherError"))
                     }
-                    let heartbeat = try await clock.measure { try await charger.call("Heartbeat", [:]) }
+                    let heartbeat = try await clock.measure { _ = try await charger.call("Heartbeat", [:]) }
                     roundTrips.withLock { $0 += [faulted, heartbeat] }
                 }
             }
@@ -215,7 +215,7 @@ struct AlertEndToEndTests {
         // A charger keeps being answered at once while the sinks are still failing.
         try await TestCharger.connect(server.url, id: "ALERT-W2") { charger in
             let clock = ContinuousClock()
-            let elapsed = try await clock.measure { try await charger.call("BootNotification", Self.boot()) }
+            let elapsed = try await clock.measure { _ = try await charger.call("BootNotification", Self.boot()) }
             #expect(elapsed < .milliseconds(1000))
         }
         let test = try await ControlEndToEndTests.ctl(server, ["alerts", "test", "down"])

@@ -221,7 +221,8 @@ actor AlertEngine: Service {
             }
             return
         }
-        let group = if let charger { await store.group(of: charger) } else { String?.none }
+        var group: String?
+        if let charger { group = await store.group(of: charger) }
         var alert = Alert(id: 0, key: key, group: group, message: message, detail: detail, openedMs: at, lastSeenMs: at)
         // Re-checked after the awaits: another event may have opened it meanwhile.
         guard open[key] == nil else { return }

@@ -10,6 +10,9 @@ struct AlertMetrics: Sendable {
         failures = Counter(label: "ocpp_alert_sink_failures_total", dimensions: [("sink", sink)])
     }
 
+    func recordSent() { sent.increment() }
+    func recordFailure() { failures.increment() }
+
     static func recordOpen(_ count: Int) {
         Gauge(label: "ocpp_alerts_open").record(count)
     }

@@ -85,7 +85,7 @@ extension AlertSettings: Decodable {
 
     private static func rules(_ names: [String], in section: String) throws -> Set<AlertRule> {
         try Set(
-            names.map { name in
+            names.map { name throws -> AlertRule in
                 guard let rule = AlertRule(rawValue: name) else {
                     throw Invalid(description: "\(section): unknown rule \(name); rules: \(AlertRule.allCases.map(\.rawValue).joined(separator: ", "))")
                 }

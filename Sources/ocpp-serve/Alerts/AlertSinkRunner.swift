@@ -34,7 +34,9 @@ final class AlertSinkRunner: Sendable {
         self.delivery = delivery
         self.logger = logger
         metrics = AlertMetrics(sink: settings.name)
-        (stream, continuation) = AsyncStream.makeStream(of: Item.self, bufferingPolicy: .bufferingOldest(Self.queueCapacity))
+        let made = AsyncStream.makeStream(of: Item.self, bufferingPolicy: .bufferingOldest(Self.queueCapacity))
+        stream = made.stream
+        continuation = made.continuation
     }
 
     var status: AlertSinkStatus {
@@ -48,7 +50,7 @@ final class AlertSinkRunner: Sendable {
     func enqueue(_ message: AlertMessage, rule: AlertRule?) {
         if let rule, !settings.accepts(rule: rule, group: message.group) { return }
         counters.withLock { $0.queued += 1 }
-        if case .dropped = continuation.yield(.message(message)) {
+        if case .dropped(_) = continuation.yield(.message(message)) {
             fail("queue full (\(Self.queueCapacity) messages): dropped", message: message)
             counters.withLock { $0.queued -= 1 }
         }
@@ -111,12 +113,12 @@ final class AlertSinkRunner: Sendable {
     }
 
     private func succeeded() {
-        metrics.sent.increment()
+        metrics.recordSent()
         counters.withLock { $0.sent += 1 }
     }
 
     private func fail(_ reason: String, message: AlertMessage) {
-        metrics.failures.increment()
+        metrics.recordFailure()
         counters.withLock {
             $0.failures += 1
             $0.lastError = reason

@@ -56,7 +56,13 @@ struct AlertStore: Sendable {
                 db,
                 sql: "SELECT id, charger_id, connector_id, start_ms FROM transactions WHERE stop_ms IS NULL AND orphan = 0 AND start_ms < ? LIMIT 10000",
                 arguments: [beforeMs]
-            ).map { row in (row["id"], row["charger_id"], row["connector_id"] ?? 0, row["start_ms"]) }
+            ).map { row -> (id: Int64, charger: String, connector: Int, startMs: Int64) in
+                let id: Int64 = row["id"]
+                let charger: String = row["charger_id"]
+                let connector: Int? = row["connector_id"]
+                let startMs: Int64 = row["start_ms"]
+                return (id, charger, connector ?? 0, startMs)
+            }
         }
     }
 

@@ -34,12 +34,9 @@ struct ExecDelivery: AlertDelivery {
         let status = try await Self.first(of: exited.stream, within: timeoutSeconds)
         guard let status else {
             process.terminate()
-            let pid = process.processIdentifier
-            // A command that ignores SIGTERM is killed; the sink's worker does not wait for it.
-            Task {
-                try? await Task.sleep(for: .seconds(2))
-                if process.isRunning { kill(pid, SIGKILL) }
-            }
+            // A command that ignores SIGTERM is killed after 2 s more (only this sink's worker waits for that).
+            for _ in 0..<20 where process.isRunning { try await Task.sleep(for: .milliseconds(100)) }
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
             throw AlertDeliveryError("command still running after \(timeoutSeconds) s: terminated")
         }
         guard status == 0 else { throw AlertDeliveryError("command exited with status \(status)") }

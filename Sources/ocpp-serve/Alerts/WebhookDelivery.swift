@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import NIOHTTP1
 import Shared
 
 /// POSTs the alert as JSON; a 2xx answer is success. Failed attempts are retried with doubling back-off; each

@@ -1,4 +1,5 @@
 import Hummingbird
+import Logging
 import Shared
 
 /// The alerts' routes: the list with each sink's counters, and a test message through one sink.
