@@ -61,14 +61,15 @@ actor AlertEngine: Service {
         AlertMetrics.recordOpen(open.count)
         let sinks = self.sinks
         let events = stream
+        let (stopped, stop) = AsyncStream.makeStream(of: Void.self)
         await withDiscardingTaskGroup { group in
-            for sink in sinks { group.addTask { await sink.run() } }
+            group.addTask { await Self.runSinks(sinks, stopped: stopped) }
             group.addTask {
                 try? await cancelWhenGracefulShutdown {
                     for await event in events { await self.handle(event) }
                 }
-                // Sinks finish what is queued, each delivery bounded by its timeout.
                 for sink in sinks { sink.finish() }
+                stop.finish()
             }
             group.addTask {
                 while !Task.isShuttingDownGracefully && !Task.isCancelled {
@@ -82,6 +83,33 @@ actor AlertEngine: Service {
             }
         }
     }
+
+    /// Runs the sinks' workers; once `stopped` ends (shutdown) they get `shutdownGrace` to deliver what is queued,
+    /// then are cancelled, so a dead or hanging sink does not hold up the exit.
+    static func runSinks(_ sinks: [AlertSinkRunner], stopped: AsyncStream<Void>) async {
+        guard !sinks.isEmpty else { return }
+        await withTaskGroup(of: Bool.self) { group in
+            for sink in sinks {
+                group.addTask {
+                    await sink.run()
+                    return false
+                }
+            }
+            group.addTask {
+                for await _ in stopped {}
+                try? await Task.sleep(for: shutdownGrace)
+                return true
+            }
+            var running = sinks.count
+            while let deadline = await group.next() {
+                if !deadline { running -= 1 }
+                if deadline || running == 0 { break }
+            }
+            group.cancelAll()
+        }
+    }
+
+    static let shutdownGrace = Duration.seconds(3)
 
     func records(openOnly: Bool) async throws -> AlertsAnswer {
         var records = try await store.records(openOnly: openOnly, limit: 500)
