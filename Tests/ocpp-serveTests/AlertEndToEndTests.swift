@@ -119,7 +119,10 @@ struct AlertEndToEndTests {
                       rules: [offline]
                 """
         )
-        let server = try await ServerProcess(arguments: ["--config", sandbox.config.path], directory: sandbox.directory.appendingPathComponent("server"))
+        let server = try await ServerProcess(
+            arguments: ["--config", sandbox.config.path],
+            directory: sandbox.directory.appendingPathComponent("server")
+        )
         // Gone for less than the threshold: nothing.
         try await TestCharger.connect(server.url, id: "ALERT-O1") { charger in try await charger.call("BootNotification", Self.boot()) }
         try await TestCharger.connect(server.url, id: "ALERT-O1") { charger in try await charger.call("Heartbeat", [:]) }
@@ -172,7 +175,10 @@ struct AlertEndToEndTests {
                       command: SINK_SCRIPT
                 """
         )
-        let server = try await ServerProcess(arguments: ["--config", sandbox.config.path], directory: sandbox.directory.appendingPathComponent("server"))
+        let server = try await ServerProcess(
+            arguments: ["--config", sandbox.config.path],
+            directory: sandbox.directory.appendingPathComponent("server")
+        )
         let roundTrips = Locked<[Duration]>([])
         try await TestCharger.connect(server.url, id: "ALERT-W1") { charger in
             try await charger.call("BootNotification", Self.boot())
@@ -180,7 +186,10 @@ struct AlertEndToEndTests {
                 for connector in 1...10 {
                     let clock = ContinuousClock()
                     let faulted = try await clock.measure {
-                        _ = try await charger.call("StatusNotification", Self.status(connector, round == 1 ? "Available" : "Faulted", round == 1 ? "NoError" : "OtherError"))
+                        _ = try await charger.call(
+                            "StatusNotification",
+                            Self.status(connector, round == 1 ? "Available" : "Faulted", round == 1 ? "NoError" : "OtherError")
+                        )
                     }
                     let heartbeat = try await clock.measure { _ = try await charger.call("Heartbeat", [:]) }
                     roundTrips.withLock { $0 += [faulted, heartbeat] }

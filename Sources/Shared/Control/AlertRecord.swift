@@ -17,8 +17,16 @@ public struct AlertRecord: Codable, Sendable, Equatable {
     public var repeats: Int
 
     public init(
-        id: Int64, rule: String, charger: String?, subject: String, group: String?, state: String, message: String, opened: String,
-        resolved: String?, repeats: Int
+        id: Int64,
+        rule: String,
+        charger: String?,
+        subject: String,
+        group: String?,
+        state: String,
+        message: String,
+        opened: String,
+        resolved: String?,
+        repeats: Int
     ) {
         self.id = id
         self.rule = rule

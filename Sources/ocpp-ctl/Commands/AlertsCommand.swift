@@ -6,7 +6,8 @@ import Shared
 struct AlertsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "alerts",
-        abstract: "List alerts (faults, offline chargers, refused handshakes, limits, stale transactions, reboot loops, command timeouts) or test a sink.",
+        abstract:
+            "List alerts (faults, offline chargers, refused handshakes, limits, stale transactions, reboot loops, command timeouts) or test a sink.",
         discussion: """
             Rules, thresholds and sinks are set in the server's config file (alerts: section, see ocpp-serve --help). \
             Each problem is one alert while it lasts (REPEATS counts how often it was seen again) and gets a resolved \
@@ -38,14 +39,18 @@ struct AlertsCommand: AsyncParsableCommand {
                 Output.line("")
                 Output.table(
                     ["SINK", "TYPE", "SENT", "FAILURES", "HELD", "QUEUED", "LAST ERROR"],
-                    answer.sinks.map { [$0.name, $0.type, String($0.sent), String($0.failures), String($0.held), String($0.queued), Output.dash($0.lastError)] }
+                    answer.sinks.map {
+                        [$0.name, $0.type, String($0.sent), String($0.failures), String($0.held), String($0.queued), Output.dash($0.lastError)]
+                    }
                 )
             }
         }
     }
 
     struct Test: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Send a test alert through one sink now; exit 0 if it took it, 1 if not (the reason is printed).")
+        static let configuration = CommandConfiguration(
+            abstract: "Send a test alert through one sink now; exit 0 if it took it, 1 if not (the reason is printed)."
+        )
         @OptionGroup(visibility: .hidden) var globals: GlobalOptions
         @Argument(help: "The sink's name in the config file.") var sink: String
 

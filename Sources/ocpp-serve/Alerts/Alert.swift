@@ -20,9 +20,16 @@ struct Alert: Sendable, Equatable {
 
     var record: AlertRecord {
         AlertRecord(
-            id: id, rule: key.rule.rawValue, charger: key.chargerID, subject: key.subject, group: group,
-            state: resolvedMs == nil ? "open" : "resolved", message: message, opened: Timestamp(milliseconds: openedMs).description,
-            resolved: resolvedMs.map { Timestamp(milliseconds: $0).description }, repeats: repeats
+            id: id,
+            rule: key.rule.rawValue,
+            charger: key.chargerID,
+            subject: key.subject,
+            group: group,
+            state: resolvedMs == nil ? "open" : "resolved",
+            message: message,
+            opened: Timestamp(milliseconds: openedMs).description,
+            resolved: resolvedMs.map { Timestamp(milliseconds: $0).description },
+            repeats: repeats
         )
     }
 }

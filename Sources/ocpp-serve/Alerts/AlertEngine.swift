@@ -21,7 +21,14 @@ actor AlertEngine: Service {
     /// Alerts that have no clearing event resolve after `quietSeconds` without a repeat.
     private static let quietRules: Set<AlertRule> = [.handshake, .limit, .rebootLoop, .commandTimeout]
 
-    init(settings: AlertSettings, database: DatabasePool, events: EventBus, registry: ChargerRegistry, logger: Logger, httpClient: HTTPClient = .shared) {
+    init(
+        settings: AlertSettings,
+        database: DatabasePool,
+        events: EventBus,
+        registry: ChargerRegistry,
+        logger: Logger,
+        httpClient: HTTPClient = .shared
+    ) {
         self.settings = settings
         store = AlertStore(database: database)
         self.registry = registry
@@ -32,8 +39,12 @@ actor AlertEngine: Service {
                 case .exec(let command): ExecDelivery(command: command, timeoutSeconds: sink.timeoutSeconds)
                 case .webhook(let url, let headers):
                     WebhookDelivery(
-                        url: url, headers: headers, timeoutSeconds: sink.timeoutSeconds, attempts: sink.attempts,
-                        retryDelaySeconds: sink.retryDelaySeconds, client: httpClient
+                        url: url,
+                        headers: headers,
+                        timeoutSeconds: sink.timeoutSeconds,
+                        attempts: sink.attempts,
+                        retryDelaySeconds: sink.retryDelaySeconds,
+                        client: httpClient
                     )
                 }
             return AlertSinkRunner(settings: sink, delivery: delivery, logger: logger)
@@ -136,7 +147,13 @@ actor AlertEngine: Service {
             await raise(.fault, charger, subject: "connector \(connector ?? 0)", message: text, detail: event.detail, at: at)
         case .status:
             if event.detail["status"]?.stringValue != "Faulted", event.detail["errorCode"]?.stringValue == "NoError" {
-                await clear(.fault, charger, subject: "connector \(connector ?? 0)", at: at, message: "\(charger) connector \(connector ?? 0) recovered")
+                await clear(
+                    .fault,
+                    charger,
+                    subject: "connector \(connector ?? 0)",
+                    at: at,
+                    message: "\(charger) connector \(connector ?? 0) recovered"
+                )
             }
         case .disconnect, .offline:
             if offlineSince[charger] == nil { offlineSince[charger] = (at, event.kind == .offline) }
@@ -148,7 +165,14 @@ actor AlertEngine: Service {
         case .boot:
             await back(charger, at: at)
             if event.detail["registration"]?.stringValue == "Rejected" {
-                await raise(.handshake, charger, subject: "boot", message: "\(charger) BootNotification rejected (unknown charger)", detail: event.detail, at: at)
+                await raise(
+                    .handshake,
+                    charger,
+                    subject: "boot",
+                    message: "\(charger) BootNotification rejected (unknown charger)",
+                    detail: event.detail,
+                    at: at
+                )
             } else {
                 await clear(.handshake, charger, subject: "boot", at: at, message: "\(charger) BootNotification accepted")
             }
@@ -158,9 +182,12 @@ actor AlertEngine: Service {
             boots[charger] = times
             if times.count >= settings.reboots {
                 await raise(
-                    .rebootLoop, charger, subject: "",
+                    .rebootLoop,
+                    charger,
+                    subject: "",
                     message: "\(charger) booted \(times.count) times in \(settings.rebootWindowSeconds / 60) min",
-                    detail: ["boots": .number(JSONNumber(times.count)), "windowSeconds": .number(JSONNumber(settings.rebootWindowSeconds))], at: at
+                    detail: ["boots": .number(JSONNumber(times.count)), "windowSeconds": .number(JSONNumber(settings.rebootWindowSeconds))],
+                    at: at
                 )
             }
         case .rejected:
@@ -171,11 +198,25 @@ actor AlertEngine: Service {
                 event.kind == .limitRejected
                 ? "refused a charging profile (\(event.detail["status"]?.stringValue ?? "?"))"
                 : "draws \(event.detail["drawn"].map { $0.serialized() } ?? "?") above its limit \(event.detail["limit"].map { $0.serialized() } ?? "?") \(event.detail["unit"]?.stringValue ?? "")"
-            await raise(.limit, charger, subject: "connector \(connector ?? 0)", message: "\(charger) connector \(connector ?? 0) \(what)", detail: event.json, at: at)
+            await raise(
+                .limit,
+                charger,
+                subject: "connector \(connector ?? 0)",
+                message: "\(charger) connector \(connector ?? 0) \(what)",
+                detail: event.json,
+                at: at
+            )
         case .commandAnswered:
             let action = event.detail["action"]?.stringValue ?? "?"
             if event.detail["status"]?.stringValue == "Timeout" {
-                await raise(.commandTimeout, charger, subject: "", message: "\(charger) did not answer \(action) in time", detail: event.detail, at: at)
+                await raise(
+                    .commandTimeout,
+                    charger,
+                    subject: "",
+                    message: "\(charger) did not answer \(action) in time",
+                    detail: event.detail,
+                    at: at
+                )
             } else {
                 await clear(.commandTimeout, charger, subject: "", at: at, message: "\(charger) answered \(action)")
             }
@@ -197,8 +238,13 @@ actor AlertEngine: Service {
         for (charger, entry) in offlineSince where now - entry.atMs >= Int64(settings.offlineAfterSeconds) * 1000 {
             let since = entry.atMs
             await raise(
-                .offline, charger, subject: "", message: "\(charger) offline for \((now - since) / 1000) s",
-                detail: ["since": .string(Timestamp(milliseconds: since).description)], at: now, countsAsRepeat: false
+                .offline,
+                charger,
+                subject: "",
+                message: "\(charger) offline for \((now - since) / 1000) s",
+                detail: ["since": .string(Timestamp(milliseconds: since).description)],
+                at: now,
+                countsAsRepeat: false
             )
         }
         if !settings.disabledRules.contains(.staleTransaction) {
@@ -209,9 +255,13 @@ actor AlertEngine: Service {
                     let key = Alert.Key(rule: .staleTransaction, chargerID: transaction.charger, subject: "transaction \(transaction.id)")
                     subjects.insert(key)
                     await raise(
-                        .staleTransaction, transaction.charger, subject: key.subject,
-                        message: "\(transaction.charger) transaction \(transaction.id) on connector \(transaction.connector) open for \((now - transaction.startMs) / 3_600_000) h",
-                        detail: ["transactionId": .number(JSONNumber(transaction.id)), "connector": .number(JSONNumber(transaction.connector))], at: now,
+                        .staleTransaction,
+                        transaction.charger,
+                        subject: key.subject,
+                        message:
+                            "\(transaction.charger) transaction \(transaction.id) on connector \(transaction.connector) open for \((now - transaction.startMs) / 3_600_000) h",
+                        detail: ["transactionId": .number(JSONNumber(transaction.id)), "connector": .number(JSONNumber(transaction.connector))],
+                        at: now,
                         countsAsRepeat: false
                     )
                 }
@@ -238,7 +288,13 @@ actor AlertEngine: Service {
 
     /// Opens an alert unless one is open for the same problem (then only counts the repeat).
     private func raise(
-        _ rule: AlertRule, _ charger: String?, subject: String, message: String, detail: JSONValue, at: Int64, countsAsRepeat: Bool = true
+        _ rule: AlertRule,
+        _ charger: String?,
+        subject: String,
+        message: String,
+        detail: JSONValue,
+        at: Int64,
+        countsAsRepeat: Bool = true
     ) async {
         guard !settings.disabledRules.contains(rule) else { return }
         let key = Alert.Key(rule: rule, chargerID: charger, subject: subject)
@@ -262,7 +318,10 @@ actor AlertEngine: Service {
             // Still sent: an alert matters more than its row; a restart may send it once more.
             logger.error("cannot store alert", metadata: ["charger": "\(charger ?? "-")", "rule": "\(rule.rawValue)", "error": "\(error)"])
         }
-        logger.notice("alert", metadata: ["charger": "\(charger ?? "-")", "rule": "\(rule.rawValue)", "subject": "\(subject)", "message": "\(message)"])
+        logger.notice(
+            "alert",
+            metadata: ["charger": "\(charger ?? "-")", "rule": "\(rule.rawValue)", "subject": "\(subject)", "message": "\(message)"]
+        )
         AlertMetrics.recordOpen(open.count)
         dispatch(AlertMessage(alert, state: .open, atMs: at), rule: rule)
     }

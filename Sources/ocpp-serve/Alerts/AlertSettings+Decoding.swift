@@ -33,7 +33,9 @@ extension AlertSettings: Decodable {
             var list = try c.nestedUnkeyedContainer(forKey: Key("sinks"))
             while !list.isAtEnd {
                 let sink = try Self.sink(try list.nestedContainer(keyedBy: Key.self))
-                guard !sinks.contains(where: { $0.name == sink.name }) else { throw Invalid(description: "alerts.sinks: two sinks named \(sink.name)") }
+                guard !sinks.contains(where: { $0.name == sink.name }) else {
+                    throw Invalid(description: "alerts.sinks: two sinks named \(sink.name)")
+                }
                 sinks.append(sink)
             }
         }
@@ -87,7 +89,9 @@ extension AlertSettings: Decodable {
         try Set(
             names.map { name throws -> AlertRule in
                 guard let rule = AlertRule(rawValue: name) else {
-                    throw Invalid(description: "\(section): unknown rule \(name); rules: \(AlertRule.allCases.map(\.rawValue).joined(separator: ", "))")
+                    throw Invalid(
+                        description: "\(section): unknown rule \(name); rules: \(AlertRule.allCases.map(\.rawValue).joined(separator: ", "))"
+                    )
                 }
                 return rule
             }

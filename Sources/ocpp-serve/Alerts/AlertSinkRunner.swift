@@ -42,7 +42,13 @@ final class AlertSinkRunner: Sendable {
     var status: AlertSinkStatus {
         let c = counters.withLock { $0 }
         return AlertSinkStatus(
-            name: settings.name, type: settings.typeName, sent: c.sent, failures: c.failures, held: c.held, queued: c.queued, lastError: c.lastError
+            name: settings.name,
+            type: settings.typeName,
+            sent: c.sent,
+            failures: c.failures,
+            held: c.held,
+            queued: c.queued,
+            lastError: c.lastError
         )
     }
 
@@ -84,8 +90,11 @@ final class AlertSinkRunner: Sendable {
                 let held = heldByRule.values.reduce(0, +)
                 let rules = JSONObject(heldByRule.sorted { $0.key < $1.key }.map { JSONMember(key: $0.key, value: .number(JSONNumber($0.value))) })
                 let summary = AlertMessage(
-                    state: .summary, rule: "summary", message: "\(held) alert message(s) held back by the rate limit of sink \(settings.name)",
-                    atMs: Timestamp.nowMilliseconds(), detail: ["held": .number(JSONNumber(held)), "rules": .object(rules)]
+                    state: .summary,
+                    rule: "summary",
+                    message: "\(held) alert message(s) held back by the rate limit of sink \(settings.name)",
+                    atMs: Timestamp.nowMilliseconds(),
+                    detail: ["held": .number(JSONNumber(held)), "rules": .object(rules)]
                 )
                 heldByRule = [:]
                 window.append(now)

@@ -20,8 +20,10 @@ struct AlertStore: Sendable {
                     INSERT INTO alerts (rule, charger_id, subject, group_name, state, message, detail, opened_ms, last_seen_ms, repeats)
                     VALUES (?, ?, ?, ?, 'open', ?, ?, ?, ?, 0)
                     """,
-                arguments: [alert.key.rule.rawValue, alert.key.chargerID, alert.key.subject, alert.group, alert.message, alert.detail.serialized(),
-                    alert.openedMs, alert.lastSeenMs]
+                arguments: [
+                    alert.key.rule.rawValue, alert.key.chargerID, alert.key.subject, alert.group, alert.message, alert.detail.serialized(),
+                    alert.openedMs, alert.lastSeenMs,
+                ]
             )
             return db.lastInsertedRowID
         }
@@ -45,7 +47,9 @@ struct AlertStore: Sendable {
     }
 
     func group(of chargerID: String) async -> String? {
-        (try? await database.read { db in try String.fetchOne(db, sql: "SELECT group_name FROM group_members WHERE charger_id = ?", arguments: [chargerID]) })
+        (try? await database.read { db in
+            try String.fetchOne(db, sql: "SELECT group_name FROM group_members WHERE charger_id = ?", arguments: [chargerID])
+        })
             ?? nil
     }
 
@@ -54,7 +58,8 @@ struct AlertStore: Sendable {
         try await database.read { db in
             try Row.fetchAll(
                 db,
-                sql: "SELECT id, charger_id, connector_id, start_ms FROM transactions WHERE stop_ms IS NULL AND orphan = 0 AND start_ms < ? LIMIT 10000",
+                sql:
+                    "SELECT id, charger_id, connector_id, start_ms FROM transactions WHERE stop_ms IS NULL AND orphan = 0 AND start_ms < ? LIMIT 10000",
                 arguments: [beforeMs]
             ).map { row -> (id: Int64, charger: String, connector: Int, startMs: Int64) in
                 let id: Int64 = row["id"]
@@ -77,9 +82,15 @@ struct AlertStore: Sendable {
         guard let rule = AlertRule(rawValue: row["rule"]) else { return nil }
         let detailText: String = row["detail"]
         return Alert(
-            id: row["id"], key: Alert.Key(rule: rule, chargerID: row["charger_id"], subject: row["subject"]), group: row["group_name"],
-            message: row["message"], detail: (try? JSONParser.parse(Array(detailText.utf8))) ?? .object(JSONObject()),
-            openedMs: row["opened_ms"], lastSeenMs: row["last_seen_ms"], resolvedMs: row["resolved_ms"], repeats: row["repeats"]
+            id: row["id"],
+            key: Alert.Key(rule: rule, chargerID: row["charger_id"], subject: row["subject"]),
+            group: row["group_name"],
+            message: row["message"],
+            detail: (try? JSONParser.parse(Array(detailText.utf8))) ?? .object(JSONObject()),
+            openedMs: row["opened_ms"],
+            lastSeenMs: row["last_seen_ms"],
+            resolvedMs: row["resolved_ms"],
+            repeats: row["repeats"]
         )
     }
 }
