@@ -37,6 +37,7 @@ let package = Package(
                 p("NIOWebSocket", "swift-nio"), p("Logging", "swift-log"), p("ServiceLifecycle", "swift-service-lifecycle"), p("UnixSignals", "swift-service-lifecycle"),
                 p("GRDB", "GRDB.swift"), p("GRDBSQLite", "GRDB.swift"), p("Yams", "Yams"), p("Crypto", "swift-crypto"),
                 p("Metrics", "swift-metrics"), p("CoreMetrics", "swift-metrics"), p("Prometheus", "swift-prometheus"),
+                p("AsyncHTTPClient", "async-http-client"),
             ],
             swiftSettings: strict
         ),

@@ -18,7 +18,7 @@ struct OcppCtlCommand: AsyncParsableCommand {
         version: ToolkitVersion.current,
         subcommands: [
             ChargersCommand.self, ChargerCommand.self, SessionsCommand.self, EventsCommand.self, TagsCommand.self, TokenCommand.self,
-            AgentCommand.self, GroupCommand.self, LimitCommand.self, LimitsCommand.self, ExplainCommand.self,
+            AgentCommand.self, GroupCommand.self, LimitCommand.self, LimitsCommand.self, ExplainCommand.self, AlertsCommand.self,
             ResetCommand.self, UnlockCommand.self, AvailabilityCommand.self, ConfigCommand.self, ClearCacheCommand.self,
             StartCommand.self, StopCommand.self, TriggerCommand.self, DataTransferCommand.self, ProfileCommand.self,
             ScheduleCommand.self, FirmwareCommand.self, DiagnosticsCommand.self, ReserveCommand.self, CancelReservationCommand.self,

@@ -26,6 +26,18 @@ struct OcppServeCommand: AsyncParsableCommand {
             and up, stack level 8; sent again after a reboot or reconnect) and flags a charger whose meter values stay
             above an accepted limit for longer than --limit-grace (event limit-ignored).
             Settings come from flags, else from --config FILE (YAML, keys named like the flags), else defaults.
+            Alerts (config file only, section alerts:): fault (a connector Faulted or with an error code), offline
+            (disconnected or silent longer than offline-after, default 5m; resolved when back), handshake (a refused
+            WebSocket handshake or a Rejected BootNotification), limit (limit-rejected, limit-ignored),
+            stale-transaction (open longer than stale-transaction-after, default 24h), reboot-loop (reboots boots,
+            default 3, within reboot-window, default 10m), command-timeout. One alert per problem while it lasts, a
+            resolved message when it clears (rules without a clearing event: after quiet-after, default 1h, without a
+            repeat); open alerts are kept in the database, so a restart does not send them again. Sinks: exec (command
+            run by /bin/sh -c, the alert as JSON on stdin and as OCPP_ALERT_* variables; exit 0 = delivered) and
+            webhook (POST JSON; attempts, default 3, with doubling back-off from retry-delay, default 1 s), each with
+            timeout (default 10 s), max-per-minute (default 20; what is over is summarised once the minute allows)
+            and filters rules: [...] and groups: [...]. Sinks never hold up chargers; failures are logged and counted
+            (ocpp-ctl alerts --json). Durations: seconds or 30s, 5m, 2h, 1d. Example in README.md.
             """,
         version: ToolkitVersion.current
     )
@@ -183,6 +195,7 @@ struct OcppServeCommand: AsyncParsableCommand {
             guard v >= 0 else { throw ValidationError("--metrics-chargers must be 0 or more") }
             c.metricsChargers = v
         }
+        if let alerts = file.alerts { c.alerts = alerts }
         if let v = logLevel ?? file.logLevel {
             guard Logger.Level(rawValue: v) != nil else { throw ValidationError("--log-level expects trace, debug, info, notice, warning, error or critical") }
             c.logLevel = v

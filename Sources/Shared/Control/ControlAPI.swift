@@ -19,6 +19,7 @@ import Foundation
 /// - `GET  /v1/limits[?target=ID|group:NAME]` → `[LimitRule]`, `POST /v1/limits` (body `LimitRequest`) → `LimitRule`,
 ///   `DELETE /v1/limits/{id}`; `GET /v1/limits/status[?charger=ID]` → `[LimitStatusRecord]`
 /// - `GET  /v1/explain/{charger}[?connector=N&at=T]` → `LimitExplanation`
+/// - `GET  /v1/alerts[?open=true]` → `AlertsAnswer`; `POST /v1/alerts/test/{sink}` → `AlertTestResult`
 /// - `GET  /v1/openapi.json`: this API as an OpenAPI 3.1 document
 ///
 /// The socket client names its user in `userHeader`; commands are recorded with that origin (`socket:alice`) or the
@@ -66,6 +67,8 @@ public enum ControlAPI {
     public static func groupMembers(_ name: String) -> String { "/v1/groups/\(segment(name))/members" }
     public static func limit(_ id: Int64) -> String { "/v1/limits/\(id)" }
     public static func explain(_ charger: String) -> String { "/v1/explain/\(segment(charger))" }
+    public static func alerts(openOnly: Bool) -> String { "/v1/alerts" + (openOnly ? "?open=true" : "") }
+    public static func alertTest(_ sink: String) -> String { "/v1/alerts/test/\(segment(sink))" }
 
     /// A query string from the items whose value is not nil (`?a=1&b=x`), values percent-encoded.
     public static func query(_ items: [(String, String?)]) -> String {

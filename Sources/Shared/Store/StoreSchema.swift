@@ -187,6 +187,23 @@ public enum StoreSchema {
                     """
             )
         }
+        // Issue 16: alerts. One row per problem; an open row is what keeps a restarted server from sending it again.
+        migrator.registerMigration("v6-alerts") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE alerts (
+                        id INTEGER PRIMARY KEY,
+                        rule TEXT NOT NULL, charger_id TEXT, subject TEXT NOT NULL DEFAULT '', group_name TEXT,
+                        state TEXT NOT NULL CHECK (state IN ('open','resolved')),
+                        message TEXT NOT NULL, detail TEXT NOT NULL DEFAULT '{}',
+                        opened_ms INTEGER NOT NULL, last_seen_ms INTEGER NOT NULL, resolved_ms INTEGER,
+                        repeats INTEGER NOT NULL DEFAULT 0
+                    );
+                    CREATE UNIQUE INDEX alerts_open ON alerts (rule, ifnull(charger_id, ''), subject) WHERE state = 'open';
+                    CREATE INDEX alerts_opened ON alerts (opened_ms);
+                    """
+            )
+        }
         return migrator
     }
 }

@@ -25,9 +25,11 @@ struct ConfigFile: Decodable, Equatable {
     var http: String?
     var metrics: String?
     var metricsChargers: Int?
+    /// Alert rules and sinks (`AlertSettings`).
+    var alerts: AlertSettings?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case listen, db, validation, sync, socket, http, metrics
+        case listen, db, validation, sync, socket, http, metrics, alerts
         case metricsChargers = "metrics-chargers"
         case heartbeatInterval = "heartbeat-interval"
         case retryInterval = "retry-interval"

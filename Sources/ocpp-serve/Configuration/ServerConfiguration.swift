@@ -58,6 +58,8 @@ struct ServerConfiguration: Sendable, Equatable {
     var socketPath: String? = ControlAPI.defaultSocketPath()
     /// The HTTP API address; off unless given.
     var http: Address?
+    /// Alert rules and sinks; only from the config file.
+    var alerts = AlertSettings()
 
     struct Address: Sendable, Equatable {
         var host: String

@@ -16,6 +16,7 @@ struct ControlRouter: Sendable {
     let writer: StoreWriter
     let events: EventBus
     let limits: LimitManager
+    let alerts: AlertEngine
     let logger: Logger
     let maxBody: Int
     /// `GET /metrics`; nil with `--metrics off`.
@@ -75,6 +76,7 @@ struct ControlRouter: Sendable {
             try await eventsResponse(request)
         }
         addLimitRoutes(to: router, transport: transport)
+        addAlertRoutes(to: router)
         router.get("/v1/tags") { _, _ in try ControlJSON.response(try await queries.tags()) }
         router.put("/v1/tags/:tag") { request, context in
             let tag = try Self.parameter(context, "tag")

@@ -29,7 +29,7 @@ enum OpenAPIDocument {
                 }
             }
         }
-        for (name, schema) in componentSchemas + limitSchemas { schemas[name] = schema }
+        for (name, schema) in componentSchemas + limitSchemas + alertSchemas { schemas[name] = schema }
 
         var paths = JSONObject()
         paths["/v1/chargers"] = ["get": operation("List chargers", query: [("connected", "boolean")], answer: arrayOf("ChargerSummary"))]
@@ -71,6 +71,8 @@ enum OpenAPIDocument {
         ]
         paths["/v1/tags/{tag}/block"] = ["post": operation("Block an id tag", path: ["tag"], answer: nil)]
         addLimitPaths(to: &paths, includeAgentManagement: includeTokens)
+        paths["/v1/alerts"] = ["get": operation("Alerts (newest 500, or only open ones) and each sink's counters", query: [("open", "boolean")], answer: ref("AlertsAnswer"))]
+        paths["/v1/alerts/test/{sink}"] = ["post": operation("Send a test alert through one sink (operator only)", path: ["sink"], answer: ref("AlertTestResult"))]
         if includeTokens {
             paths["/v1/tokens"] = [
                 "get": operation("API tokens (control socket only)", answer: arrayOf("TokenRecord")),
@@ -123,6 +125,27 @@ enum OpenAPIDocument {
         paths["/v1/explain/{charger}"] = [
             "get": operation("The limit in force on a connector now or at a time, who decided it, and the limits that lost",
                 path: ["charger"], query: [("connector", "integer"), ("at", "string")], answer: ref("LimitExplanation"))
+        ]
+    }
+
+    private static var alertSchemas: [(String, JSONValue)] {
+        let integer: JSONValue = ["type": "integer"]
+        return [
+            ("AlertRecord", object(
+                [("id", integer), ("rule", string), ("charger", optionalString), ("subject", string), ("group", optionalString),
+                 ("state", ["enum": ["open", "resolved"]]), ("message", string), ("opened", string), ("resolved", optionalString), ("repeats", integer)],
+                required: ["id", "rule", "subject", "state", "message", "opened", "repeats"]
+            )),
+            ("AlertSinkStatus", object(
+                [("name", string), ("type", ["enum": ["exec", "webhook"]]), ("sent", integer), ("failures", integer), ("held", integer),
+                 ("queued", integer), ("lastError", optionalString)],
+                required: ["name", "type", "sent", "failures", "held", "queued"]
+            )),
+            ("AlertsAnswer", object(
+                [("alerts", ["type": "array", "items": ref("AlertRecord")]), ("sinks", ["type": "array", "items": ref("AlertSinkStatus")])],
+                required: ["alerts", "sinks"]
+            )),
+            ("AlertTestResult", object([("sink", string), ("delivered", boolean), ("error", optionalString)], required: ["sink", "delivered"])),
         ]
     }
 

@@ -57,10 +57,11 @@ struct ServerAssembly {
             print("listening on port \(port)")
             fflush(nil)
         }
+        let alerts = AlertEngine(settings: configuration.alerts, database: database, events: events, registry: registry, logger: logger)
         let housekeeping = Housekeeping(registry: registry, writer: writer, events: events, configuration: configuration, logger: logger)
         // The limit manager before the charger port: it is subscribed to events before the first charger connects.
-        var services: [any Service] = [writer, checkpointer, housekeeping, limits, chargers]
-        services += try controlServices(commander: commander, limits: limits)
+        var services: [any Service] = [writer, checkpointer, housekeeping, limits, alerts, chargers]
+        services += try controlServices(commander: commander, limits: limits, alerts: alerts)
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         )
@@ -76,10 +77,11 @@ struct ServerAssembly {
 
     /// The control plane: the Unix socket for ocpp-ctl, the HTTP API when asked for, and the closer that ends their
     /// long-lived requests at shutdown.
-    private func controlServices(commander: ChargerCommander, limits: LimitManager) throws -> [any Service] {
+    private func controlServices(commander: ChargerCommander, limits: LimitManager, alerts: AlertEngine) throws -> [any Service] {
         let queries = ControlQueries(database: database, registry: registry)
         let control = ControlRouter(
-            commander: commander, queries: queries, writer: writer, events: events, limits: limits, logger: logger, maxBody: configuration.maxMessageBytes,
+            commander: commander, queries: queries, writer: writer, events: events, limits: limits, alerts: alerts, logger: logger,
+            maxBody: configuration.maxMessageBytes,
             metrics: metricsRegistry.map { MetricsEndpoint(registry: $0, metrics: metrics, database: database, logger: logger) }
         )
         var services: [any Service] = []

@@ -1,0 +1,19 @@
+import CoreMetrics
+
+/// The alert metrics, declared in one place (P12). No-ops until the metrics branch bootstraps Prometheus.
+struct AlertMetrics: Sendable {
+    let sent: Counter
+    let failures: Counter
+
+    init(sink: String) {
+        sent = Counter(label: "ocpp_alerts_sent_total", dimensions: [("sink", sink)])
+        failures = Counter(label: "ocpp_alert_sink_failures_total", dimensions: [("sink", sink)])
+    }
+
+    func recordSent() { sent.increment() }
+    func recordFailure() { failures.increment() }
+
+    static func recordOpen(_ count: Int) {
+        Gauge(label: "ocpp_alerts_open").record(count)
+    }
+}
