@@ -176,7 +176,7 @@ struct AlertEndToEndTests {
                 """
         )
         let server = try await ServerProcess(
-            arguments: ["--config", sandbox.config.path],
+            arguments: ["--config", sandbox.config.path, "--http", "127.0.0.1:0"],
             directory: sandbox.directory.appendingPathComponent("server")
         )
         let roundTrips = Locked<[Duration]>([])
@@ -221,6 +221,15 @@ struct AlertEndToEndTests {
         #expect(sinks["script"]?.failures == 0)
         #expect(sinks["script"]?.sent == 20)
         #expect(sinks["script"]?.held == 10)
+        // The same counts on /metrics, read by Prometheus' own parser.
+        let scraped = try await MetricsEndToEndTests.scrape("http://127.0.0.1:\(try #require(server.httpPort))")
+        let exposition = try await MetricsEndToEndTests.parse(scraped.text)
+        for name in ["down", "hang", "stuck"] {
+            let failures = exposition.value("ocpp_alert_sink_failures_total", ["sink": name]) ?? 0
+            #expect(failures >= Double(sinks[name]?.failures ?? 2), "\(name): \(failures) on /metrics")
+        }
+        #expect(exposition.value("ocpp_alerts_sent_total", ["sink": "script"]) == 20)
+        #expect(exposition.value("ocpp_alerts_open") == 10, "the third round's ten faults are open")
         // A charger keeps being answered at once while the sinks are still failing.
         try await TestCharger.connect(server.url, id: "ALERT-W2") { charger in
             let clock = ContinuousClock()
