@@ -123,7 +123,12 @@ import Testing
         #expect(rotate.status == 0, "\(rotate.stdout) \(rotate.stderr)")
         #expect(try JSONParser.parse(rotate.stdout)["status"] == .string("Accepted"))
         // The simulator reconnects with its new key; then the old key is forgotten.
-        try await SimulatorEndToEndTests.waitUntil { server.stderr.contains { $0.contains("previous key forgotten") && $0.contains("ROT0001") } }
+        let keys = try SimulatorEndToEndTests.database(server)
+        try await SimulatorEndToEndTests.waitUntil {
+            try await keys.read { db in
+                try Bool.fetchOne(db, sql: "SELECT previous_hash IS NULL FROM charger_security WHERE charger_id = 'ROT0001'") == true
+            }
+        }
         try await SimulatorEndToEndTests.waitUntil { try await SimulatorEndToEndTests.connected(server, "ROT0001") }
         #expect(try await Self.handshake(server, id: "ROT0001", authorization: Self.basic("ROT0001", Array(Self.password.utf8))).hasPrefix("HTTP/1.1 401"))
         // Nothing lost: the simulator's run ends with every CALL answered.
