@@ -35,7 +35,7 @@ let package = Package(
                 "Shared", "CSQLiteTuning", p("ArgumentParser", "swift-argument-parser"), p("Hummingbird", "hummingbird"),
                 p("HTTPTypes", "swift-http-types"), p("NIOCore", "swift-nio"), p("NIOPosix", "swift-nio"), p("NIOHTTP1", "swift-nio"),
                 p("NIOWebSocket", "swift-nio"), p("Logging", "swift-log"), p("ServiceLifecycle", "swift-service-lifecycle"), p("UnixSignals", "swift-service-lifecycle"),
-                p("GRDB", "GRDB.swift"), p("GRDBSQLite", "GRDB.swift"), p("Yams", "Yams"), p("Crypto", "swift-crypto"),
+                p("GRDB", "GRDB.swift"), p("GRDBSQLite", "GRDB.swift"), p("Yams", "Yams"), p("Crypto", "swift-crypto"), p("CryptoExtras", "swift-crypto"),
                 p("Metrics", "swift-metrics"), p("CoreMetrics", "swift-metrics"), p("Prometheus", "swift-prometheus"),
                 p("AsyncHTTPClient", "async-http-client"),
             ],

@@ -17,6 +17,9 @@ struct OcppServeCommand: AsyncParsableCommand {
         discussion: """
             Chargers connect to ws://HOST:PORT/<any path>/<chargePointId> offering the subprotocol ocpp1.6.
             A refused handshake gets HTTP 400 (the log says why); GET /health on the same port answers "ok".
+            Security profile 1: a charger with a password (ocpp-ctl charger password set|rotate) must send HTTP Basic
+            credentials (user = charge point id, password = its AuthorizationKey, as raw bytes or hex text); a refusal
+            is HTTP 401 with WWW-Authenticate: Basic realm="ocpp". Keys are stored hashed (PBKDF2-HMAC-SHA256).
             Transaction messages are acknowledged only after they are committed (group commit, WAL).
             Messages are answered in order, one at a time per charger; a message over --max-message closes the
             socket with 1009, a charger that has not answered the previous ping by the next one with 1001.
@@ -73,6 +76,15 @@ struct OcppServeCommand: AsyncParsableCommand {
 
     @Option(help: "Policy for id tags not in the tag list: accept, reject. (default: reject)")
     var unknownTags: String?
+
+    @Option(
+        help: """
+            Lowest security profile a charger may connect with: 0 (plain ws allowed) or 1 (HTTP Basic required of every \
+            charger; unknown chargers get 401). A charger given a password (ocpp-ctl charger password set) must use it \
+            either way. (default: 0)
+            """
+    )
+    var securityProfile: Int?
 
     @Option(help: "Accept this charger id without a subprotocol offer, as OCPP 1.6 ('*' for all). Repeatable.")
     var acceptWithoutSubprotocol: [String] = []
@@ -158,6 +170,10 @@ struct OcppServeCommand: AsyncParsableCommand {
                 throw ValidationError("--unknown-tags expects accept or reject (got \(v))")
             }
             c.unknownTags = p
+        }
+        if let v = securityProfile ?? file.securityProfile {
+            guard (0...1).contains(v) else { throw ValidationError("--security-profile expects 0 or 1 (profiles 2 and 3 need TLS, not built yet; got \(v))") }
+            c.securityProfile = v
         }
         c.acceptWithoutSubprotocol = Set(acceptWithoutSubprotocol.isEmpty ? (file.acceptWithoutSubprotocol ?? []) : acceptWithoutSubprotocol)
         if let v = pingInterval ?? file.pingInterval { c.pingInterval = max(0, v) }

@@ -93,6 +93,14 @@ struct OcppSimCommand: AsyncParsableCommand {
     @Option(help: "Largest WebSocket message accepted, in bytes.")
     var maxMessage: Int = 1 << 20
 
+    @Option(
+        help: """
+            Security profile 1: send HTTP Basic credentials (user = charger id, this password) at every handshake. \
+            A ChangeConfiguration AuthorizationKey (hex) replaces it; the charger then reconnects with the new key.
+            """
+    )
+    var password: String?
+
     @Option(help: "Log level on stderr: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "warning"
 
@@ -168,7 +176,7 @@ struct OcppSimCommand: AsyncParsableCommand {
             clock: SimClock(origin: origin, speed: speed), seed: seed, quirks: quirks,
             faults: .init(faultChance: faultRate, dropEvery: dropEvery, rebootLoop: rebootLoop), stats: stats,
             callTimeout: .milliseconds(Int64(callTimeout * 1000)), maxMessage: maxMessage, gate: ConnectGate(limit: connectConcurrency),
-            logger: Logger(label: "ocpp-sim")
+            logger: Logger(label: "ocpp-sim"), password: password.map { Array($0.utf8) }
         )
         let runner = FleetRunner(context: context, chargers: chargers, prefix: prefix, firstNumber: firstNumber, duration: duration)
         let report = await runner.run()

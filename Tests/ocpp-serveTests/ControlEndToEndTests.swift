@@ -340,6 +340,35 @@ import Testing
         _ = await server.stop()
     }
 
+    /// What answers tell about a charger's configuration is kept right: asking for one key keeps the others, an
+    /// accepted ChangeConfiguration is remembered with its value, and an AuthorizationKey never in clear.
+    @Test func theConfigurationKeptIsWhatTheChargerSaid() async throws {
+        let server = try await ServerProcess()
+        let charger = try await RespondingCharger.start(server.url, id: "CTL-CONF") { action, payload in
+            switch action {
+            case "GetConfiguration":
+                let asked = payload["key"]?.arrayValue?.compactMap(\.stringValue) ?? ["HeartbeatInterval", "MeterValueSampleInterval"]
+                return .result(["configurationKey": .array(asked.map { ["key": .string($0), "readonly": false, "value": "300"] })])
+            default:
+                return .result(["status": "Accepted"])
+            }
+        }
+        func configuration() async throws -> [String: String] {
+            let detail = try JSONParser.parse(try await Self.ctl(server, ["charger", "CTL-CONF", "--json"]).stdout)
+            return Dictionary(uniqueKeysWithValues: (detail["configuration"]?.arrayValue ?? []).compactMap { entry in
+                entry["key"]?.stringValue.map { ($0, entry["value"]?.stringValue ?? "") }
+            })
+        }
+        #expect(try await Self.ctl(server, ["config", "get", "CTL-CONF"]).status == 0)
+        #expect(try await Self.ctl(server, ["config", "get", "CTL-CONF", "HeartbeatInterval"]).status == 0)
+        #expect(try await Self.ctl(server, ["config", "set", "CTL-CONF", "MeterValueSampleInterval", "60"]).status == 0)
+        #expect(try await Self.ctl(server, ["config", "set", "CTL-CONF", "AuthorizationKey", "0123456789abcdef0123"]).status == 0)
+        try await SimulatorEndToEndTests.waitUntil { try await configuration()["AuthorizationKey"] != nil }
+        #expect(try await configuration() == ["HeartbeatInterval": "300", "MeterValueSampleInterval": "60", "AuthorizationKey": "(redacted)"])
+        await charger.stop()
+        _ = await server.stop()
+    }
+
     @Test func queriesListChargersSessionsTagsAndStoredEvents() async throws {
         let server = try await ServerProcess(arguments: ["--unknown-tags", "accept"])
         let charger = try await RespondingCharger.start(server.url, id: "CTL-5", statuses: ["Available", "Charging"]) { _, _ in .silence }

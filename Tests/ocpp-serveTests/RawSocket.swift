@@ -71,9 +71,10 @@ final class RawSocket: @unchecked Sendable {
     // MARK: WebSocket
 
     /// Sends the upgrade request for charger `id` and returns the response head.
-    func handshake(id: String, subprotocol: String = "ocpp1.6") throws -> String {
+    func handshake(id: String, subprotocol: String = "ocpp1.6", authorization: String? = nil) throws -> String {
         try write(
             "GET /ocpp/\(id) HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                + (authorization.map { "Authorization: \($0)\r\n" } ?? "")
                 + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: \(subprotocol)\r\n\r\n"
         )
         return try readHead()

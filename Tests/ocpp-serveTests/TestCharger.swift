@@ -24,10 +24,12 @@ final class TestCharger: @unchecked Sendable {
         _ url: String,
         id: String,
         subprotocols: String? = "ocpp1.6",
+        authorization: String? = nil,
         _ body: @escaping @Sendable (TestCharger) async throws -> Void
     ) async throws {
         var headers = HTTPFields()
         if let subprotocols { headers[.secWebSocketProtocol] = subprotocols }
+        if let authorization { headers[.authorization] = authorization }
         var logger = Logger(label: "test-charger")
         logger.logLevel = .critical
         let encoded = id.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? id

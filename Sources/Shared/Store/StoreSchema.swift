@@ -204,6 +204,22 @@ public enum StoreSchema {
                     """
             )
         }
+        // Issue 17, Security Profile 1: a charger's Basic-auth key, hashed (PBKDF2-HMAC-SHA256, per-charger salt;
+        // never the key itself). `previous_*` is the key before a rotation, accepted until the charger connects with the
+        // new one. A row means the charger must authenticate at `profile` or above (no fallback to plain).
+        migrator.registerMigration("v7-charger-security") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE charger_security (
+                        charger_id TEXT PRIMARY KEY NOT NULL,
+                        profile INTEGER NOT NULL DEFAULT 1 CHECK (profile BETWEEN 1 AND 3),
+                        key_hash BLOB NOT NULL, key_salt BLOB NOT NULL, key_rounds INTEGER NOT NULL, key_length INTEGER NOT NULL,
+                        previous_hash BLOB, previous_salt BLOB, previous_rounds INTEGER, previous_length INTEGER,
+                        updated_ms INTEGER NOT NULL
+                    ) WITHOUT ROWID;
+                    """
+            )
+        }
         return migrator
     }
 }

@@ -28,50 +28,62 @@ struct ChargersCommand: AsyncParsableCommand {
     }
 }
 
-/// `charger ID`: everything known about one charger.
+/// `charger ID`: everything known about one charger; `charger password ...`: its Security Profile 1 key.
 struct ChargerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "charger",
-        abstract: "Everything known about one charger: boot information, connectors, open transactions, configuration last read, recent commands."
+        abstract: "Everything known about one charger (charger ID), or its password (charger password set|clear|rotate ID).",
+        subcommands: [Show.self, ChargerPasswordCommand.self],
+        defaultSubcommand: Show.self
     )
+}
 
-    @OptionGroup(visibility: .hidden) var globals: GlobalOptions
-    @Argument(help: "Charge point id.") var id: String
+extension ChargerCommand {
+    /// `charger ID` (also `charger show ID`).
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "show",
+            abstract: "Everything known about one charger: boot information, connectors, open transactions, configuration last read, recent commands."
+        )
 
-    func run() async throws {
-        let detail = try await globals.client.get(ChargerDetail.self, ControlAPI.charger(id))
-        if globals.json { return Output.json(detail) }
-        let s = detail.summary
-        let fields: [(String, String?)] = [
-            ("id", s.id), ("connected", s.connected ? "yes" : "no"), ("registration", s.registration), ("vendor", s.vendor), ("model", s.model),
-            ("firmware", s.firmware), ("serial", detail.serialNumber), ("charge box serial", detail.chargeBoxSerialNumber),
-            ("meter", [detail.meterType, detail.meterSerialNumber].compactMap { $0 }.joined(separator: " ")), ("iccid", detail.iccid),
-            ("imsi", detail.imsi), ("heartbeat interval", detail.heartbeatInterval.map { "\($0) s" }), ("first seen", detail.firstSeen),
-            ("last boot", detail.lastBoot), ("last seen", s.lastSeen), ("firmware status", detail.firmwareStatus),
-            ("diagnostics status", detail.diagnosticsStatus),
-        ]
-        Output.table(["FIELD", "VALUE"], fields.map { [$0.0, Output.dash($0.1)] })
-        if !s.connectors.isEmpty {
-            Output.line("")
-            Output.table(
-                ["CONNECTOR", "STATUS", "ERROR", "INFO", "SINCE"],
-                s.connectors.map { ["\($0.connector)", $0.status, $0.errorCode + ($0.vendorErrorCode.map { " (\($0))" } ?? ""), Output.dash($0.info), $0.since] }
-            )
-        }
-        if !detail.activeTransactions.isEmpty {
-            Output.line("")
-            SessionsCommand.printTable(detail.activeTransactions)
-        }
-        if !detail.configuration.isEmpty {
-            Output.line("")
-            Output.table(["KEY", "VALUE", "READONLY", "READ AT"], detail.configuration.map { [$0.key, Output.dash($0.value), $0.readonly ? "yes" : "no", $0.readAt] })
-        }
-        if !detail.recentCommands.isEmpty {
-            Output.line("")
-            Output.table(
-                ["COMMAND", "ACTION", "ORIGIN", "SENT", "OUTCOME"],
-                detail.recentCommands.map { ["\($0.id)", $0.action, $0.origin, $0.sentAt, Output.dash($0.outcome)] }
-            )
+        @OptionGroup(visibility: .hidden) var globals: GlobalOptions
+        @Argument(help: "Charge point id.") var id: String
+
+        func run() async throws {
+            let detail = try await globals.client.get(ChargerDetail.self, ControlAPI.charger(id))
+            if globals.json { return Output.json(detail) }
+            let s = detail.summary
+            let fields: [(String, String?)] = [
+                ("id", s.id), ("connected", s.connected ? "yes" : "no"), ("registration", s.registration), ("vendor", s.vendor), ("model", s.model),
+                ("firmware", s.firmware), ("serial", detail.serialNumber), ("charge box serial", detail.chargeBoxSerialNumber),
+                ("meter", [detail.meterType, detail.meterSerialNumber].compactMap { $0 }.joined(separator: " ")), ("iccid", detail.iccid),
+                ("imsi", detail.imsi), ("heartbeat interval", detail.heartbeatInterval.map { "\($0) s" }), ("first seen", detail.firstSeen),
+                ("last boot", detail.lastBoot), ("last seen", s.lastSeen), ("firmware status", detail.firmwareStatus),
+                ("diagnostics status", detail.diagnosticsStatus),
+            ]
+            Output.table(["FIELD", "VALUE"], fields.map { [$0.0, Output.dash($0.1)] })
+            if !s.connectors.isEmpty {
+                Output.line("")
+                Output.table(
+                    ["CONNECTOR", "STATUS", "ERROR", "INFO", "SINCE"],
+                    s.connectors.map { ["\($0.connector)", $0.status, $0.errorCode + ($0.vendorErrorCode.map { " (\($0))" } ?? ""), Output.dash($0.info), $0.since] }
+                )
+            }
+            if !detail.activeTransactions.isEmpty {
+                Output.line("")
+                SessionsCommand.printTable(detail.activeTransactions)
+            }
+            if !detail.configuration.isEmpty {
+                Output.line("")
+                Output.table(["KEY", "VALUE", "READONLY", "READ AT"], detail.configuration.map { [$0.key, Output.dash($0.value), $0.readonly ? "yes" : "no", $0.readAt] })
+            }
+            if !detail.recentCommands.isEmpty {
+                Output.line("")
+                Output.table(
+                    ["COMMAND", "ACTION", "ORIGIN", "SENT", "OUTCOME"],
+                    detail.recentCommands.map { ["\($0.id)", $0.action, $0.origin, $0.sentAt, Output.dash($0.outcome)] }
+                )
+            }
         }
     }
 }

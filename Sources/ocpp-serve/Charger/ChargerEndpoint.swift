@@ -3,14 +3,23 @@ import GRDB
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 import NIOWebSocket
 import Shared
 import Synchronization
 
 /// The WebSocket endpoint chargers connect to: `ws://HOST:PORT/<any path>/<chargePointId>` with subprotocol
-/// `ocpp1.6` (J§3). Refusals are HTTP 400 with a log line saying why (`ChargerHTTPHandler`).
+/// `ocpp1.6` (J§3). Refusals are HTTP 400 with a log line saying why (`ChargerHTTPHandler`); refused Basic
+/// credentials (Security Profile 1, `ChargerCredentials`) are HTTP 401.
 final class ChargerEndpoint: Sendable {
     let centralSystem: CentralSystem
+    let credentials: ChargerCredentials
+    /// One thread for password checks (PBKDF2): a flood of wrong passwords costs at most this thread, never an event
+    /// loop that connected chargers' messages run on.
+    let verifier: NIOThreadPool
+    /// Checks queued or running on `verifier`; beyond `maxWaitingChecks` a handshake needing one is refused at once.
+    let waitingChecks = Atomic<Int>(0)
+    static let maxWaitingChecks = 64
     let registry: ChargerRegistry
     let database: DatabasePool
     let configuration: ServerConfiguration
@@ -18,8 +27,14 @@ final class ChargerEndpoint: Sendable {
     /// Closed connections still unregistering (the shutdown waits for them).
     let unregistering = Atomic<Int>(0)
 
-    init(centralSystem: CentralSystem, registry: ChargerRegistry, database: DatabasePool, configuration: ServerConfiguration, logger: Logger) {
+    init(
+        centralSystem: CentralSystem, credentials: ChargerCredentials, registry: ChargerRegistry, database: DatabasePool,
+        configuration: ServerConfiguration, logger: Logger
+    ) {
         self.centralSystem = centralSystem
+        self.credentials = credentials
+        self.verifier = NIOThreadPool(numberOfThreads: 1)
+        self.verifier.start()
         self.registry = registry
         self.database = database
         self.configuration = configuration
@@ -62,12 +77,12 @@ final class ChargerEndpoint: Sendable {
             maxFrameSize: maxBytes,
             automaticErrorHandling: true,
             shouldUpgrade: { channel, head in
-                guard case .accept(_, let subprotocol) = self.decide(head, announce: true) else {
+                guard case .accept(let chargerID, let subprotocol) = self.decide(head, announce: true) else {
                     return channel.eventLoop.makeSucceededFuture(nil)
                 }
                 var headers = HTTPHeaders()
                 if let subprotocol { headers.add(name: "Sec-WebSocket-Protocol", value: subprotocol) }
-                return channel.eventLoop.makeSucceededFuture(headers)
+                return self.authenticate(chargerID, head, on: channel).map { $0 ? headers : nil }
             },
             upgradePipelineHandler: { channel, head in
                 channel.eventLoop.makeCompletedFuture {
@@ -81,6 +96,41 @@ final class ChargerEndpoint: Sendable {
         )
     }
 
+    /// Security Profile 1: whether the handshake's Basic credentials let the charger in. A refusal is logged once,
+    /// counted, published, and answered 401 by the channel's `ChargerHTTPHandler`. Runs on the channel's loop.
+    private func authenticate(_ chargerID: String, _ head: HTTPRequestHead, on channel: any Channel) -> EventLoopFuture<Bool> {
+        let loop = channel.eventLoop
+        let verdict: EventLoopFuture<ChargerCredentials.Verdict>
+        switch credentials.check(chargerID: chargerID, authorization: head.headers.first(name: "Authorization")) {
+        case .done(let done):
+            verdict = loop.makeSucceededFuture(done)
+        case .slow(let work):
+            if waitingChecks.wrappingAdd(1, ordering: .relaxed).newValue > Self.maxWaitingChecks {
+                waitingChecks.wrappingSubtract(1, ordering: .relaxed)
+                verdict = loop.makeSucceededFuture(.refused(reason: "too many handshakes waiting for a password check"))
+            } else {
+                verdict = verifier.runIfActive(eventLoop: loop, work)
+                    .recover { _ in .refused(reason: "password check unavailable (server shutting down)") }
+                    .always { _ in self.waitingChecks.wrappingSubtract(1, ordering: .relaxed) }
+            }
+        }
+        return verdict.map { verdict in
+            switch verdict {
+            case .allowed(let detail):
+                if let detail { self.logger.debug("charger authenticated", metadata: ["charger": "\(chargerID)", "by": "\(detail)"]) }
+                return true
+            case .refused(let reason):
+                self.logger.warning("connection refused", metadata: ["charger": "\(chargerID)", "reason": "\(reason)", "status": "401"])
+                self.centralSystem.metrics.refused(.auth)
+                self.centralSystem.events.publish(
+                    ServerEvent(atMs: Timestamp.nowMilliseconds(), chargerID: chargerID, kind: .rejected, detail: ["reason": .string(reason)])
+                )
+                (try? channel.pipeline.syncOperations.handler(type: ChargerHTTPHandler.self))?.refuseUnauthorized()
+                return false
+            }
+        }
+    }
+
     enum Decision: Equatable {
         case accept(chargerID: String, subprotocol: String?)
         case refuse
@@ -91,7 +141,7 @@ final class ChargerEndpoint: Sendable {
         guard let chargerID = Self.chargerID(fromPath: head.uri) else {
             if announce {
                 logger.warning("connection refused", metadata: ["reason": "no charge point id in path \(head.uri)"])
-                centralSystem.metrics.refused(path: true)
+                centralSystem.metrics.refused(.path)
             }
             return .refuse
         }
@@ -99,7 +149,7 @@ final class ChargerEndpoint: Sendable {
         case .refuse(let reason):
             if announce {
                 logger.warning("connection refused", metadata: ["charger": "\(chargerID)", "reason": "\(reason)"])
-                centralSystem.metrics.refused(path: false)
+                centralSystem.metrics.refused(.subprotocol)
                 centralSystem.events.publish(
                     ServerEvent(atMs: Timestamp.nowMilliseconds(), chargerID: chargerID, kind: .rejected, detail: ["reason": .string(reason)])
                 )

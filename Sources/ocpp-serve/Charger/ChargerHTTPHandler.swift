@@ -3,19 +3,25 @@ import NIOHTTP1
 import NIOWebSocket
 
 /// Plain HTTP on the charger port: `GET /health` answers `ok`, a refused WebSocket handshake gets 400 (the reason is
-/// in the server log), anything else 404. Each answer closes the connection; chargers do not talk plain HTTP.
+/// in the server log) or 401 with a Basic challenge when its credentials were refused, anything else 404. Each answer closes the connection; chargers do not talk plain HTTP.
 /// Removed from the pipeline when a WebSocket upgrade succeeds.
 final class ChargerHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
     private var answer: (status: HTTPResponseStatus, body: String)?
+    /// Set by the endpoint when the handshake's Basic credentials were refused (before the request reaches here).
+    private var unauthorized = false
+
+    func refuseUnauthorized() { unauthorized = true }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let head):
             let path = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-            if head.headers.contains(name: "Upgrade") {
+            if unauthorized {
+                answer = (.unauthorized, "authentication required: the server log says why\n")
+            } else if head.headers.contains(name: "Upgrade") {
                 answer = (.badRequest, "WebSocket upgrade refused: the server log says why\n")
             } else if head.method == .GET, path == "/health" {
                 answer = (.ok, "ok\n")
@@ -31,6 +37,7 @@ final class ChargerHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             headers.add(name: "Content-Type", value: "text/plain; charset=utf-8")
             headers.add(name: "Content-Length", value: "\(answer.body.utf8.count)")
             headers.add(name: "Connection", value: "close")
+            if answer.status == .unauthorized { headers.add(name: "WWW-Authenticate", value: #"Basic realm="ocpp""#) }
             context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: answer.status, headers: headers))), promise: nil)
             context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: answer.body)))), promise: nil)
             let channel = context.channel

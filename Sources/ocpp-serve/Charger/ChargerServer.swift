@@ -63,6 +63,7 @@ final class ChargerServer: Service, Sendable {
             server.close(promise: nil)
         }
         await closeChargers()
+        try? await endpoint.verifier.shutdownGracefully()
     }
 
     private func track(_ channel: any Channel) {

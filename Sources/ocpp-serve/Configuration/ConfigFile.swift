@@ -10,6 +10,7 @@ struct ConfigFile: Decodable, Equatable {
     var retryInterval: Int?
     var unknownChargers: String?
     var unknownTags: String?
+    var securityProfile: Int?
     var acceptWithoutSubprotocol: [String]?
     var pingInterval: Int?
     var offlineAfter: Int?
@@ -35,6 +36,7 @@ struct ConfigFile: Decodable, Equatable {
         case retryInterval = "retry-interval"
         case unknownChargers = "unknown-chargers"
         case unknownTags = "unknown-tags"
+        case securityProfile = "security-profile"
         case acceptWithoutSubprotocol = "accept-without-subprotocol"
         case pingInterval = "ping-interval"
         case offlineAfter = "offline-after"

@@ -33,6 +33,9 @@ struct ServerConfiguration: Sendable, Equatable {
     var retryInterval = 60
     var unknownChargers = UnknownChargerPolicy.accept
     var unknownTags = UnknownTagPolicy.reject
+    /// The lowest OCPP security profile any charger may connect with (0: plain, as before; 1: HTTP Basic required of
+    /// every charger). A charger with a password must use it whatever this says.
+    var securityProfile = 0
     /// Charger ids accepted without a WebSocket subprotocol offer (read as OCPP 1.6); `*` accepts all.
     var acceptWithoutSubprotocol: Set<String> = []
     var pingInterval = 30

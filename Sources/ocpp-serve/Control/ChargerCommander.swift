@@ -42,11 +42,14 @@ struct ChargerCommander: Sendable {
 
         let messageID = UUID().uuidString.lowercased()
         let text = RPCCall(messageID: messageID, action: action, payload: payload).serialized()
+        // A key sent to a charger is a secret: the command log, the frame log and the configuration keep it redacted.
+        let logged = Self.redacted(action: action, payload)
+        let loggedText = logged == payload ? text : RPCCall(messageID: messageID, action: action, payload: logged).serialized()
         let sentMs = Timestamp.nowMilliseconds()
         let commandID: Int64?
         do {
             if case .inserted(let id) = try await writer.submit(
-                .commandSent(chargerID: chargerID, action: action, payload: payload.serialized(), origin: origin, messageID: messageID, atMs: sentMs)
+                .commandSent(chargerID: chargerID, action: action, payload: logged.serialized(), origin: origin, messageID: messageID, atMs: sentMs)
             ) {
                 commandID = id
             } else {
@@ -75,7 +78,7 @@ struct ChargerCommander: Sendable {
                         .frame(
                             StoredFrame(
                                 chargerID: chargerID, direction: .outbound, atMs: Timestamp.nowMilliseconds(), messageType: MessageType.call.rawValue,
-                                action: action, messageID: messageID, text: text, repairs: []
+                                action: action, messageID: messageID, text: loggedText, repairs: []
                             )
                         )
                     )
@@ -103,12 +106,13 @@ struct ChargerCommander: Sendable {
             finish(commandID, chargerID, action, origin, outcome: CommandResult.callError, response: error.serialized())
         case .callResult(let callResult):
             count(.callResult)
-            var payload = callResult.payload
+            // The answer; `payload` stays the request, which `remember` needs beside it.
+            var answer = callResult.payload
             var repairs: [String]?
             if let known {
                 do {
-                    let validated = try PayloadValidator.validateResponse(payload, to: known, mode: .lenient)
-                    payload = validated.payload
+                    let validated = try PayloadValidator.validateResponse(answer, to: known, mode: .lenient)
+                    answer = validated.payload
                     repairs = validated.repairs.isEmpty ? nil : validated.repairs.map(\.description)
                 } catch {
                     logger.warning(
@@ -119,14 +123,23 @@ struct ChargerCommander: Sendable {
                 }
             }
             result = CommandResult(
-                charger: chargerID, action: action, status: CommandResult.status(of: payload), response: payload, commandID: commandID, repairs: repairs
+                charger: chargerID, action: action, status: CommandResult.status(of: answer), response: answer, commandID: commandID, repairs: repairs
             )
             finish(commandID, chargerID, action, origin, outcome: result.status, response: callResult.payload.serialized())
-            remember(result, requestPayload: payload, chargerID: chargerID)
+            remember(result, requestPayload: logged, chargerID: chargerID)
         case .call:
             throw ControlError(.internalError, "a CALL cannot answer a CALL")
         }
         return result
+    }
+
+    /// The payload as logged: ChangeConfiguration AuthorizationKey's value (Security Profile 1/2 key) replaced.
+    static func redacted(action: String, _ payload: JSONValue) -> JSONValue {
+        guard action == OCPPAction.changeConfiguration.rawValue, case .object(var object) = payload,
+            payload["key"]?.stringValue?.caseInsensitiveCompare("AuthorizationKey") == .orderedSame
+        else { return payload }
+        object["value"] = .string("(redacted)")
+        return .object(object)
     }
 
     /// Runs `body`, cancelling it after `seconds` with a `.timeout` error.

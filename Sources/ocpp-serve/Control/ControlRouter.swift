@@ -17,6 +17,7 @@ struct ControlRouter: Sendable {
     let events: EventBus
     let limits: LimitManager
     let alerts: AlertEngine
+    let credentials: ChargerCredentials
     let logger: Logger
     let maxBody: Int
     /// `GET /metrics`; nil with `--metrics off`.
@@ -106,6 +107,7 @@ struct ControlRouter: Sendable {
             return Response(status: .noContent)
         }
         if transport == .socket {
+            addPasswordRoutes(to: router)
             router.get("/v1/tokens") { _, _ in try ControlJSON.response(try await queries.tokens()) }
             router.post("/v1/tokens") { request, _ in
                 let body = try await ControlJSON.decode(TokenRequest.self, from: request, limit: maxBody)
@@ -136,10 +138,15 @@ struct ControlRouter: Sendable {
             router.on("/v1/tokens", method: .get) { _, _ -> Response in throw Self.tokensOverHTTP }
             router.on("/v1/tokens", method: .post) { _, _ -> Response in throw Self.tokensOverHTTP }
             router.on("/v1/tokens/:name", method: .delete) { _, _ -> Response in throw Self.tokensOverHTTP }
+            for method in [HTTPRequest.Method.put, .delete] {
+                router.on("/v1/chargers/:id/password", method: method) { _, _ -> Response in throw Self.passwordsOverHTTP }
+            }
+            router.on("/v1/chargers/:id/password/rotate", method: .post) { _, _ -> Response in throw Self.passwordsOverHTTP }
         }
         return router
     }
 
+    static let passwordsOverHTTP = ControlError(.forbidden, "charger passwords are managed on the control socket only (ocpp-ctl charger password ...)")
     static let tokensOverHTTP = ControlError(.forbidden, "tokens are managed on the control socket only (ocpp-ctl token ...)")
 
     /// `events`: stored events (newest `limit`, oldest first), or with `follow` the recent in-memory ones and then

@@ -76,6 +76,7 @@ final class ServerMetrics: Sendable {
     private let closed: Counter
     private let refusedSubprotocol: Counter
     private let refusedPath: Counter
+    private let refusedAuth: Counter
     private let batchSize: Recorder
     private let commit: Timer
     private let started: Counter
@@ -130,6 +131,7 @@ final class ServerMetrics: Sendable {
         closed = Counter(label: Self.connectionsClosed)
         refusedSubprotocol = Counter(label: Self.connectionsRefused, dimensions: [("reason", "subprotocol")])
         refusedPath = Counter(label: Self.connectionsRefused, dimensions: [("reason", "path")])
+        refusedAuth = Counter(label: Self.connectionsRefused, dimensions: [("reason", "auth")])
         batchSize = Recorder(label: Self.storeBatchSize, aggregate: true)
         commit = Timer(label: Self.storeCommit)
         started = Counter(label: Self.transactionsStarted)
@@ -187,7 +189,20 @@ final class ServerMetrics: Sendable {
         closed.increment()
         connected.decrement()
     }
-    func refused(path: Bool) { (path ? refusedPath : refusedSubprotocol).increment() }
+    /// Why a handshake was refused: the `reason` label of `ocpp_connections_refused_total`.
+    enum RefusalReason: Sendable {
+        case path, subprotocol
+        /// Security Profile 1: missing, malformed or wrong Basic credentials (HTTP 401).
+        case auth
+    }
+
+    func refused(_ reason: RefusalReason) {
+        switch reason {
+        case .path: refusedPath.increment()
+        case .subprotocol: refusedSubprotocol.increment()
+        case .auth: refusedAuth.increment()
+        }
+    }
     func transactionStarted() { started.increment() }
     func transactionStopped() { stopped.increment() }
 

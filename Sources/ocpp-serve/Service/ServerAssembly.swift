@@ -52,7 +52,11 @@ struct ServerAssembly {
         )
         let centralSystem = CentralSystem(configuration: configuration, writer: writer, database: database, events: events, limits: limits, logger: logger,
             metrics: metrics)
-        let endpoint = ChargerEndpoint(centralSystem: centralSystem, registry: registry, database: database, configuration: configuration, logger: logger)
+        let credentials = ChargerCredentials(minimumProfile: configuration.securityProfile, writer: writer, logger: logger)
+        do { try credentials.load(from: database) } catch { throw ServerStartError("cannot read charger keys: \(error)") }
+        let endpoint = ChargerEndpoint(
+            centralSystem: centralSystem, credentials: credentials, registry: registry, database: database, configuration: configuration, logger: logger
+        )
         let chargers = ChargerServer(endpoint: endpoint, host: configuration.host, port: configuration.port, logger: logger) { port in
             print("listening on port \(port)")
             fflush(nil)
@@ -61,7 +65,7 @@ struct ServerAssembly {
         let housekeeping = Housekeeping(registry: registry, writer: writer, events: events, configuration: configuration, logger: logger)
         // The limit manager before the charger port: it is subscribed to events before the first charger connects.
         var services: [any Service] = [writer, checkpointer, housekeeping, limits, alerts, chargers]
-        services += try controlServices(commander: commander, limits: limits, alerts: alerts)
+        services += try controlServices(commander: commander, limits: limits, alerts: alerts, credentials: credentials)
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         )
@@ -77,10 +81,13 @@ struct ServerAssembly {
 
     /// The control plane: the Unix socket for ocpp-ctl, the HTTP API when asked for, and the closer that ends their
     /// long-lived requests at shutdown.
-    private func controlServices(commander: ChargerCommander, limits: LimitManager, alerts: AlertEngine) throws -> [any Service] {
+    private func controlServices(
+        commander: ChargerCommander, limits: LimitManager, alerts: AlertEngine, credentials: ChargerCredentials
+    ) throws -> [any Service] {
         let queries = ControlQueries(database: database, registry: registry)
         let control = ControlRouter(
-            commander: commander, queries: queries, writer: writer, events: events, limits: limits, alerts: alerts, logger: logger,
+            commander: commander, queries: queries, writer: writer, events: events, limits: limits, alerts: alerts, credentials: credentials,
+            logger: logger,
             maxBody: configuration.maxMessageBytes,
             metrics: metricsRegistry.map { MetricsEndpoint(registry: $0, metrics: metrics, database: database, logger: logger) }
         )

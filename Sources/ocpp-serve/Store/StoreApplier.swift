@@ -210,6 +210,24 @@ enum StoreApplier {
         case .tokenUsed(let name, let atMs):
             try db.cachedStatement(sql: "UPDATE api_tokens SET last_used_ms = ? WHERE name = ?").execute(arguments: [atMs, name])
             return .done
+
+        case .chargerKey(let chargerID, let entry, let atMs):
+            guard let entry else {
+                try db.execute(sql: "DELETE FROM charger_security WHERE charger_id = ?", arguments: [chargerID])
+                return .changed(rows: db.changesCount)
+            }
+            let previous = entry.previous
+            try db.execute(
+                sql: """
+                    INSERT OR REPLACE INTO charger_security(charger_id, profile, key_hash, key_salt, key_rounds, key_length,
+                        previous_hash, previous_salt, previous_rounds, previous_length, updated_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?)
+                    """,
+                arguments: [
+                    chargerID, entry.profile, Data(entry.current.hash), Data(entry.current.salt), entry.current.rounds, entry.current.length,
+                    previous.map { Data($0.hash) }, previous.map { Data($0.salt) }, previous?.rounds, previous?.length, atMs,
+                ]
+            )
+            return .done
         }
     }
 

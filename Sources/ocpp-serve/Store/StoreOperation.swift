@@ -29,6 +29,8 @@ enum StoreOperation: Sendable {
     case limits(LimitWrite)
     case tokenRevoke(name: String)
     case tokenUsed(name: String, atMs: Int64)
+    /// A charger's Basic-auth key (hashed), replaced whole; nil deletes it (`ChargerCredentials`).
+    case chargerKey(chargerID: String, entry: ChargerCredentials.Entry?, atMs: Int64)
 }
 
 /// What a write produced that the caller needs for its answer.

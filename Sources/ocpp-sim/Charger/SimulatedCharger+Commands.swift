@@ -54,6 +54,15 @@ extension SimulatedCharger {
             return ChangeAvailabilityResponse(status: scheduled ? .scheduled : .accepted).json
         case .changeConfiguration:
             let r = try ChangeConfigurationRequest(json: payload)
+            if r.key.caseInsensitiveCompare("AuthorizationKey") == .orderedSame {
+                // Whitepaper: hex of a 16-40 byte key; the charger keeps the bytes and reconnects with them.
+                guard let key = AuthorizationKey.bytes(fromHex: r.value.utf8), AuthorizationKey.lengths.contains(key.count) else {
+                    return ChangeConfigurationResponse(status: .rejected).json
+                }
+                authorizationKey = key
+                effects.append(.job(.reconnectWithNewKey))
+                return ChangeConfigurationResponse(status: .accepted).json
+            }
             let status = configuration.change(r.key, to: r.value)
             if status == .accepted, r.key.caseInsensitiveCompare("HeartbeatInterval") == .orderedSame {
                 heartbeatInterval = Double(configuration.integer("HeartbeatInterval", default: 300))

@@ -25,6 +25,8 @@ actor SimulatedCharger {
         case firmware(location: String, retrieveAt: Date)
         case diagnostics(location: String)
         case reservationExpiry(connectorId: Int, reservationId: Int)
+        /// A new AuthorizationKey was accepted: reconnect with it once nothing is in flight.
+        case reconnectWithNewKey
     }
 
     struct Inflight {
@@ -54,6 +56,8 @@ actor SimulatedCharger {
     var firmwareStatus: FirmwareStatus = .idle
     var diagnosticsStatus: DiagnosticsStatus = .idle
     var installAfterBoot = false
+    /// Security Profile 1 key (raw bytes), sent as the Basic password; nil: no credentials.
+    var authorizationKey: [UInt8]?
 
     // Connection and boot.
     var outbound: WebSocketOutboundWriter?
@@ -117,6 +121,7 @@ actor SimulatedCharger {
             )
         )
         self.firmwareVersion = context.template.firmware
+        self.authorizationKey = context.password
         self.rebootsLeft = context.faults.rebootLoop
         (self.jobs, self.jobSink) = AsyncStream.makeStream(of: Job.self)
     }
@@ -154,14 +159,16 @@ actor SimulatedCharger {
 
     private func connectionLoop() async {
         var failures = 0
-        var headers = HTTPFields()
-        headers[.secWebSocketProtocol] = "ocpp1.6"
-        let configuration = WebSocketClientConfiguration(maxFrameSize: context.maxMessage, additionalHeaders: headers)
         let url = context.url(for: id.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/"])) ?? id)
         let maxMessage = context.maxMessage
         while !Task.isCancelled && !stopping {
             await context.gate.enter()
             holdsGate = true
+            // Built per attempt: the key may have changed (ChangeConfiguration AuthorizationKey).
+            var headers = HTTPFields()
+            headers[.secWebSocketProtocol] = "ocpp1.6"
+            if let key = authorizationKey { headers[.authorization] = BasicAuthorization(user: id, password: key).header }
+            let configuration = WebSocketClientConfiguration(maxFrameSize: context.maxMessage, additionalHeaders: headers)
             do {
                 try await WebSocketClient.connect(url: url, configuration: configuration, logger: logger) { inbound, outbound, _ in
                     await self.attached(outbound)
@@ -490,6 +497,11 @@ actor SimulatedCharger {
             await uploadDiagnostics(location: location)
         case .reservationExpiry(let connectorId, let reservationId):
             await reservationExpiry(connectorId: connectorId, reservationId: reservationId)
+        case .reconnectWithNewKey:
+            // Wait (bounded) for the CALL in flight to be answered, so the reconnect loses no message.
+            for _ in 0..<500 where inflight != nil { try? await Task.sleep(for: .milliseconds(10)) }
+            logger.info("reconnecting with the new AuthorizationKey")
+            await disconnect()
         }
     }
 

@@ -27,6 +27,8 @@ struct FleetContext: Sendable {
     var logger: Logger
     /// Vendor id the chargers answer DataTransfer for.
     var vendorId = "org.ocpp-tools.sim"
+    /// Security Profile 1: the AuthorizationKey every charger starts with, sent as HTTP Basic (user = charger id).
+    var password: [UInt8]?
 
     func url(for id: String) -> String {
         baseURL.hasSuffix("/") ? baseURL + id : baseURL + "/" + id

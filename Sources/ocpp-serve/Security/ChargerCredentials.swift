@@ -1,0 +1,163 @@
+import Crypto
+import Foundation
+import GRDB
+import Logging
+import Shared
+import Synchronization
+
+/// Security Profile 1 at the handshake: which chargers must send HTTP Basic credentials, and whether they did.
+///
+/// Keys live in `charger_security` (hashed, `HashedKey`) and in memory here, so a handshake needs no database read.
+/// A charger with a key must use it (no fallback to plain); a charger without one connects as before unless the
+/// server minimum (`--security-profile 1`) requires a key of every charger.
+///
+/// The slow check (PBKDF2) runs off the event loops (`ChargerEndpoint` hands it to one verification thread);
+/// a password that passed once is remembered as a keyed MAC in memory, so a charger that reconnects, even during a
+/// flood of wrong guesses, is checked in microseconds.
+final class ChargerCredentials: Sendable {
+    struct Entry: Sendable, Equatable {
+        var profile: Int
+        var current: HashedKey
+        /// The key before a rotation, accepted until the charger connects with `current`.
+        var previous: HashedKey?
+    }
+
+    enum Verdict: Sendable, Equatable {
+        case allowed(detail: String?)
+        case refused(reason: String)
+    }
+
+    enum Check: Sendable {
+        case done(Verdict)
+        /// Needs a PBKDF2 derivation: run it off the event loop.
+        case slow(@Sendable () -> Verdict)
+    }
+
+    let minimumProfile: Int
+    private let writer: StoreWriter?
+    private let logger: Logger
+    private let entries = Mutex<[String: Entry]>([:])
+    /// Keys sent in a ChangeConfiguration not yet answered: accepted at a handshake so that a charger reconnecting
+    /// at once with its new key is not refused while the answer is still being recorded. Memory only.
+    private let pending = Mutex<[String: HashedKey]>([:])
+    /// Per charger: MAC of the password last accepted. The MAC key is random per process and never stored.
+    private let verified = Mutex<[String: [UInt8]]>([:])
+    private let macKey = SymmetricKey(size: .bits256)
+    /// Derived for unknown chargers so that their refusal takes as long as a wrong password's.
+    private let decoy = HashedKey(key: Array(repeating: 0, count: 20))
+
+    init(minimumProfile: Int, writer: StoreWriter?, logger: Logger) {
+        self.minimumProfile = minimumProfile
+        self.writer = writer
+        self.logger = logger
+    }
+
+    /// Loads every stored key (at start).
+    func load(from database: any DatabaseReader) throws {
+        let rows = try database.read { db in try Row.fetchAll(db, sql: "SELECT * FROM charger_security") }
+        var loaded: [String: Entry] = [:]
+        for row in rows {
+            func key(_ prefix: String) -> HashedKey? {
+                guard let hash: Data = row["\(prefix)_hash"], let salt: Data = row["\(prefix)_salt"], let rounds: Int = row["\(prefix)_rounds"],
+                    let length: Int = row["\(prefix)_length"]
+                else { return nil }
+                return HashedKey(hash: Array(hash), salt: Array(salt), rounds: rounds, length: length)
+            }
+            guard let id: String = row["charger_id"], let current = key("key") else { continue }
+            loaded[id] = Entry(profile: row["profile"] ?? 1, current: current, previous: key("previous"))
+        }
+        entries.withLock { $0 = loaded }
+    }
+
+    func entry(_ chargerID: String) -> Entry? { entries.withLock { $0[chargerID] } }
+
+    /// The decision for one handshake, cheap unless a key must be derived.
+    func check(chargerID: String, authorization: String?) -> Check {
+        let entry = entries.withLock { $0[chargerID] }
+        let pendingKey = pending.withLock { $0[chargerID] }
+        guard entry != nil || pendingKey != nil || minimumProfile >= 1 else { return .done(.allowed(detail: nil)) }
+        guard let authorization else {
+            return .done(.refused(reason: entry == nil ? "no Basic credentials (server requires security profile 1)" : "no Basic credentials (charger has a password)"))
+        }
+        guard let credentials = BasicAuthorization(header: authorization) else {
+            return .done(.refused(reason: "malformed Authorization header (expected Basic)"))
+        }
+        guard credentials.user == chargerID else {
+            return .done(.refused(reason: "Basic user \(credentials.user) is not the charge point id"))
+        }
+        let password = credentials.password
+        let mac = mac(chargerID, password)
+        if let known = verified.withLock({ $0[chargerID] }), HashedKey.constantTimeEqual(known, mac) {
+            return .done(.allowed(detail: "remembered"))
+        }
+        return .slow { self.verify(chargerID: chargerID, password: password, mac: mac) }
+    }
+
+    private func verify(chargerID: String, password: [UInt8], mac: [UInt8]) -> Verdict {
+        let entry = entries.withLock { $0[chargerID] }
+        let pendingKey = pending.withLock { $0[chargerID] }
+        guard let entry else {
+            if let pendingKey, let form = pendingKey.matches(password) {
+                return .allowed(detail: "new key (\(form.rawValue))")
+            }
+            _ = decoy.matches(password)
+            return .refused(reason: pendingKey == nil ? "unknown charger (server requires security profile 1)" : "wrong password")
+        }
+        if let form = entry.current.matches(password) {
+            verified.withLock { $0[chargerID] = mac }
+            if entry.previous != nil { forgetPrevious(chargerID) }
+            return .allowed(detail: "key (\(form.rawValue))")
+        }
+        if let previous = entry.previous, let form = previous.matches(password) {
+            return .allowed(detail: "previous key until the charger uses the new one (\(form.rawValue))")
+        }
+        if let pendingKey, let form = pendingKey.matches(password) {
+            return .allowed(detail: "new key, answer pending (\(form.rawValue))")
+        }
+        return .refused(reason: "wrong password")
+    }
+
+    private func mac(_ chargerID: String, _ password: [UInt8]) -> [UInt8] {
+        Array(HMAC<SHA256>.authenticationCode(for: Array(chargerID.utf8) + [0] + password, using: macKey))
+    }
+
+    /// The charger connected with its new key: the old one stops working.
+    private func forgetPrevious(_ chargerID: String) {
+        guard let entry = entries.withLock({ state -> Entry? in
+            guard var entry = state[chargerID], entry.previous != nil else { return nil }
+            entry.previous = nil
+            state[chargerID] = entry
+            return entry
+        }) else { return }
+        logger.notice("previous key forgotten", metadata: ["charger": "\(chargerID)", "reason": "charger connected with its new key"])
+        writer?.submitDetached(.chargerKey(chargerID: chargerID, entry: entry, atMs: Timestamp.nowMilliseconds()))
+    }
+
+    /// Sets (or with nil clears) a charger's key; returns once stored.
+    func set(_ chargerID: String, key: [UInt8]?) async throws {
+        let entry = key.map { Entry(profile: 1, current: HashedKey(key: $0), previous: nil) }
+        try await store(chargerID, entry)
+        pending.withLock { _ = $0.removeValue(forKey: chargerID) }
+    }
+
+    /// A rotation is about to be sent: the new key works at the handshake from now on.
+    func beginRotation(_ chargerID: String, key: [UInt8]) {
+        let hashed = HashedKey(key: key)
+        pending.withLock { $0[chargerID] = hashed }
+    }
+
+    /// The charger answered the rotation: on acceptance the new key is current and the old one stays valid until
+    /// the charger connects with the new; otherwise nothing changes.
+    func endRotation(_ chargerID: String, accepted: Bool) async throws {
+        guard let key = pending.withLock({ $0.removeValue(forKey: chargerID) }) else { return }
+        guard accepted else { return }
+        let old = entries.withLock { $0[chargerID] }
+        try await store(chargerID, Entry(profile: old?.profile ?? 1, current: key, previous: old?.current))
+    }
+
+    private func store(_ chargerID: String, _ entry: Entry?) async throws {
+        _ = try await writer?.submit(.chargerKey(chargerID: chargerID, entry: entry, atMs: Timestamp.nowMilliseconds()))
+        entries.withLock { $0[chargerID] = entry }
+        verified.withLock { _ = $0.removeValue(forKey: chargerID) }
+    }
+}
