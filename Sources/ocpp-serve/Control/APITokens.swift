@@ -1,4 +1,5 @@
 import Crypto
+import Shared
 
 /// Bearer tokens of the HTTP API: 256 random bits shown once; the store keeps only their SHA-256, which is enough
 /// for secrets this long (nothing to brute-force), and lookups by hash compare no secret byte by byte.
@@ -15,16 +16,8 @@ enum APITokens {
         hex(Array(SHA256.hash(data: Array(token.utf8))))
     }
 
-    private static func hex(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count * 2)
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0xF)])
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
+    /// Lower-case hex, the same encoding as a charger's AuthorizationKey.
+    private static func hex(_ bytes: [UInt8]) -> String { AuthorizationKey.hex(bytes) }
 
     /// Names are shown in logs and the command log: keep them plain.
     static func isValidName(_ name: String) -> Bool {
