@@ -1,6 +1,6 @@
 import CoreMetrics
 
-/// The alert metrics, declared in one place (P12). No-ops until the metrics branch bootstraps Prometheus.
+/// The alert metrics, declared in one place (P12), served on /metrics beside the server's (`ServerMetrics`); no-ops with `--metrics off`.
 struct AlertMetrics: Sendable {
     let sent: Counter
     let failures: Counter
