@@ -65,7 +65,7 @@ let package = Package(
             name: "ocpp-bench",
             dependencies: [
                 "Shared", p("HummingbirdWSClient", "hummingbird-websocket"), p("HTTPTypes", "swift-http-types"), p("Logging", "swift-log"),
-                p("GRDB", "GRDB.swift"),
+                p("GRDB", "GRDB.swift"), p("CryptoExtras", "swift-crypto"),
             ],
             path: "Benchmarks/ocpp-bench",
             swiftSettings: strict

@@ -19,6 +19,7 @@ if arguments.contains("--help") {
                ocpp-bench --fleet URL [--chargers N] [--prefix ID] [--samples N] [--sample-interval MS] [--idle S] [--server-pid PID]
                ocpp-bench --report-db PATH [--meter-values N] [--month YYYY-MM]
                ocpp-bench --limits N [--rounds N]
+               ocpp-bench --pbkdf2 [ROUNDS] [--checks N]
         Without a mode: nanoseconds per operation on the OCPP frame hot path (build with -c release).
         --replay: read charger traces through the protocol module, printing each frame's verdict and repairs.
         --fleet: scripted chargers against a central system (boot, status, one session, then idle); prints
@@ -27,6 +28,7 @@ if arguments.contains("--help") {
         2026-11) for timing ocpp-report (scripts/bench-report.sh).
         --limits: the limit model's share of a re-balance of a group of N chargers with one session each (time and
         CALLs), as ocpp-serve computes it when a session starts (scripts/bench-limits.sh runs the whole path).
+        --pbkdf2: milliseconds per Security Profile 1 password check (PBKDF2-HMAC-SHA256, default 32768 rounds).
         """
     )
     exit(0)
@@ -41,6 +43,11 @@ if let i = arguments.firstIndex(of: "--report-db"), arguments.index(after: i) < 
         FileHandle.standardError.write(Data("ocpp-bench: \(error)\n".utf8))
         exit(1)
     }
+}
+
+if arguments.contains("--pbkdf2") {
+    PBKDF2Bench(rounds: option("--pbkdf2", default: 32_768), checks: option("--checks", default: 50)).run()
+    exit(0)
 }
 
 if arguments.contains("--limits") {

@@ -45,6 +45,9 @@ final class ChargerCredentials: Sendable {
     private let macKey = SymmetricKey(size: .bits256)
     /// Derived for unknown chargers so that their refusal takes as long as a wrong password's.
     private let decoy = HashedKey(key: Array(repeating: 0, count: 20))
+    /// PBKDF2 derivations run by handshake checks; lets tests see by value that an unknown charger costs one, like
+    /// a wrong password (no timed tests).
+    let derivations = Atomic<Int>(0)
 
     init(minimumProfile: Int, writer: StoreWriter?, logger: Logger) {
         self.minimumProfile = minimumProfile
@@ -97,24 +100,30 @@ final class ChargerCredentials: Sendable {
         let entry = entries.withLock { $0[chargerID] }
         let pendingKey = pending.withLock { $0[chargerID] }
         guard let entry else {
-            if let pendingKey, let form = pendingKey.matches(password) {
+            if let pendingKey, let form = matches(pendingKey, password) {
                 return .allowed(detail: "new key (\(form.rawValue))")
             }
-            _ = decoy.matches(password)
+            _ = matches(decoy, password)
             return .refused(reason: pendingKey == nil ? "unknown charger (server requires security profile 1)" : "wrong password")
         }
-        if let form = entry.current.matches(password) {
+        if let form = matches(entry.current, password) {
             verified.withLock { $0[chargerID] = mac }
             if entry.previous != nil { forgetPrevious(chargerID) }
             return .allowed(detail: "key (\(form.rawValue))")
         }
-        if let previous = entry.previous, let form = previous.matches(password) {
+        if let previous = entry.previous, let form = matches(previous, password) {
             return .allowed(detail: "previous key until the charger uses the new one (\(form.rawValue))")
         }
-        if let pendingKey, let form = pendingKey.matches(password) {
+        if let pendingKey, let form = matches(pendingKey, password) {
             return .allowed(detail: "new key, answer pending (\(form.rawValue))")
         }
         return .refused(reason: "wrong password")
+    }
+
+    /// One derivation, counted.
+    private func matches(_ key: HashedKey, _ password: [UInt8]) -> HashedKey.Form? {
+        derivations.wrappingAdd(1, ordering: .relaxed)
+        return key.matches(password)
     }
 
     private func mac(_ chargerID: String, _ password: [UInt8]) -> [UInt8] {
