@@ -155,27 +155,13 @@ import Testing
         meterStop: Int,
         registers: [String]
     ) async throws -> JSONValue {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("charger-py-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let outURL = directory.appendingPathComponent("stdout")
-        let errURL = directory.appendingPathComponent("stderr")
-        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        let charger = Process()
-        charger.executableURL = venv.appendingPathComponent("bin/python")
         let script = SimulatorInteropTests.repository.appendingPathComponent("Tests/interop/charger.py").path
-        charger.arguments =
+        let arguments =
             [script, "--url", server.url, "--id", id, "--wait", "0.1", "--meter-start", String(meterStart), "--meter-stop", String(meterStop)]
             + registers.flatMap { ["--register", $0] }
-        charger.standardOutput = try FileHandle(forWritingTo: outURL)
-        charger.standardError = try FileHandle(forWritingTo: errURL)
-        try charger.run()
-        let exit = await ServePolicyTests.waitForExit(charger, seconds: 30)
-        if exit == nil { charger.terminate() }
-        let stderr = String(decoding: try Data(contentsOf: errURL), as: UTF8.self)
-        try #require(exit?.status == 0, "charger.py \(id): \(stderr)")
-        let stdout = String(decoding: try Data(contentsOf: outURL), as: UTF8.self)
+        let run = try await ToolRun.run(executable: venv.appendingPathComponent("bin/python"), arguments, timeout: 30)
+        try #require(run.status == 0, "charger.py \(id): \(run.stderr)")
+        let stdout = run.stdout
         let last = try #require(stdout.split(separator: "\n").last, "charger.py \(id) printed nothing")
         return try JSONParser.parse(String(last))
     }

@@ -14,6 +14,16 @@ struct ToolRun: Sendable {
         _ binary: String, _ arguments: [String], stdin: String? = nil, timeout: Double = 15,
         environment: (URL) -> [String: String] = { _ in [:] }, stopWhen: (@Sendable () -> Bool)? = nil
     ) async throws -> ToolRun {
+        try await run(
+            executable: ServerProcess.binary(binary), arguments, stdin: stdin, timeout: timeout, environment: environment, stopWhen: stopWhen
+        )
+    }
+
+    /// The same for any program (the Python charger of the interop tests).
+    static func run(
+        executable: URL, _ arguments: [String], stdin: String? = nil, timeout: Double = 15,
+        environment: (URL) -> [String: String] = { _ in [:] }, stopWhen: (@Sendable () -> Bool)? = nil
+    ) async throws -> ToolRun {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ocpp-tool-run-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -24,7 +34,7 @@ struct ToolRun: Sendable {
         let out = try FileHandle(forWritingTo: outURL)
         let err = try FileHandle(forWritingTo: errURL)
         let process = Process()
-        process.executableURL = ServerProcess.binary(binary)
+        process.executableURL = executable
         process.arguments = arguments
         process.currentDirectoryURL = directory
         var merged = ProcessInfo.processInfo.environment

@@ -64,11 +64,11 @@ final class ChargerMeterGauges: Sendable {
             }
             if entry.hasSeries {
                 var gauges = entry.connectors[connector] ?? ConnectorGauges()
-                let labels = [("charger", chargerID), ("connector", String(connector))]
-                Self.set(&gauges.power, ServerMetrics.power, labels, reading.powerW)
-                Self.set(&gauges.current, ServerMetrics.current, labels, reading.currentA)
-                Self.set(&gauges.soc, ServerMetrics.stateOfCharge, labels, reading.socPercent)
-                Self.set(&gauges.register, ServerMetrics.energyRegister, labels, reading.registerWh)
+                let labels = { [("charger", chargerID), ("connector", String(connector))] }
+                Self.set(&gauges.power, ServerMetrics.power, labels(), reading.powerW)
+                Self.set(&gauges.current, ServerMetrics.current, labels(), reading.currentA)
+                Self.set(&gauges.soc, ServerMetrics.stateOfCharge, labels(), reading.socPercent)
+                Self.set(&gauges.register, ServerMetrics.energyRegister, labels(), reading.registerWh)
                 entry.connectors[connector] = gauges
             }
             all[chargerID] = entry
@@ -93,9 +93,10 @@ final class ChargerMeterGauges: Sendable {
         }
     }
 
-    private static func set(_ gauge: inout Gauge?, _ name: String, _ labels: [(String, String)], _ value: Double?) {
+    /// `labels` is built only when the gauge is made, once per connector, not on every MeterValues.
+    private static func set(_ gauge: inout Gauge?, _ name: String, _ labels: @autoclosure () -> [(String, String)], _ value: Double?) {
         guard let value else { return }
-        if gauge == nil { gauge = Gauge(label: name, dimensions: labels) }
+        if gauge == nil { gauge = Gauge(label: name, dimensions: labels()) }
         gauge?.record(value)
     }
 
