@@ -397,7 +397,9 @@ import Testing
         #expect(o.lastSeen != nil && o.bootMs != nil && (o.lastSeen ?? 0) >= (o.bootMs ?? 0))
         #expect(o.onlineEvent, "an online event when it speaks again")
         #expect(o.backOnline, "chargers.online = 1 again at the next check")
-        #expect(chattyAnswers.withLock { $0 } > 10)
+        // It kept talking throughout (about 55 answers when the machine is idle; 9 seen with the whole suite running
+        // beside it on two cores, so the bound only says it was not stopped).
+        #expect(chattyAnswers.withLock { $0 } >= 5)
         let (events, chatty) = try Self.readOnly(server).read { db in
             (
                 try Row.fetchAll(db, sql: "SELECT charger_id, kind, detail FROM events WHERE kind IN ('offline', 'online') ORDER BY id"),
