@@ -23,6 +23,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
     ],
     targets: [
         .systemLibrary(name: "CReadline", path: "Sources/CReadline", providers: [.apt(["libreadline-dev"])]),
@@ -37,7 +40,8 @@ let package = Package(
                 p("NIOWebSocket", "swift-nio"), p("Logging", "swift-log"), p("ServiceLifecycle", "swift-service-lifecycle"), p("UnixSignals", "swift-service-lifecycle"),
                 p("GRDB", "GRDB.swift"), p("GRDBSQLite", "GRDB.swift"), p("Yams", "Yams"), p("Crypto", "swift-crypto"), p("CryptoExtras", "swift-crypto"),
                 p("Metrics", "swift-metrics"), p("CoreMetrics", "swift-metrics"), p("Prometheus", "swift-prometheus"),
-                p("AsyncHTTPClient", "async-http-client"),
+                p("AsyncHTTPClient", "async-http-client"), p("NIOSSL", "swift-nio-ssl"), p("HummingbirdTLS", "hummingbird"),
+                p("X509", "swift-certificates"), p("SwiftASN1", "swift-asn1"),
             ],
             swiftSettings: strict
         ),
@@ -54,6 +58,7 @@ let package = Package(
             dependencies: [
                 "Shared", p("ArgumentParser", "swift-argument-parser"), p("HummingbirdWSClient", "hummingbird-websocket"), p("HTTPTypes", "swift-http-types"),
                 p("Logging", "swift-log"), p("NIOWebSocket", "swift-nio"), p("UnixSignals", "swift-service-lifecycle"), p("Yams", "Yams"),
+                p("NIOSSL", "swift-nio-ssl"), p("X509", "swift-certificates"), p("SwiftASN1", "swift-asn1"), p("Crypto", "swift-crypto"),
             ],
             swiftSettings: strict
         ),
@@ -78,6 +83,7 @@ let package = Package(
                 "ocpp-serve", "ocpp-ctl", "ocpp-sim", "ocpp-report", "Shared", p("GRDB", "GRDB.swift"), p("HummingbirdWSClient", "hummingbird-websocket"),
                 p("HTTPTypes", "swift-http-types"), p("Logging", "swift-log"), p("AsyncHTTPClient", "async-http-client"),
                 p("NIOCore", "swift-nio"), p("NIOEmbedded", "swift-nio"), p("NIOHTTP1", "swift-nio"), p("NIOWebSocket", "swift-nio"),
+                p("NIOSSL", "swift-nio-ssl"), p("X509", "swift-certificates"), p("SwiftASN1", "swift-asn1"), p("Crypto", "swift-crypto"),
             ],
             swiftSettings: strict
         ),
