@@ -221,6 +221,7 @@ struct OcppServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try resolve()
+        ControlSocket.denyOthers()
         let level = Logger.Level(rawValue: configuration.logLevel) ?? .info
         LoggingSystem.bootstrap { LineLogHandler(label: $0, level: level) }
         let logger = Logger(label: "ocpp-serve")

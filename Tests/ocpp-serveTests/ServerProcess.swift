@@ -27,8 +27,9 @@ final class ServerProcess: Sendable {
         return dir.appendingPathComponent(name)
     }
 
-    /// Starts the server; `directory` reuses a database (restart after a crash).
-    init(arguments: [String] = [], directory: URL? = nil) async throws {
+    /// Starts the server; `directory` reuses a database (restart after a crash); `umask` starts it under that file
+    /// mode mask (through sh) instead of the test process's.
+    init(arguments: [String] = [], directory: URL? = nil, umask: String? = nil) async throws {
         let directory = directory ?? FileManager.default.temporaryDirectory.appendingPathComponent("ocpp-serve-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         self.directory = directory
@@ -37,6 +38,10 @@ final class ServerProcess: Sendable {
         let process = Process()
         process.executableURL = Self.binary("ocpp-serve")
         process.arguments = ["--listen", "127.0.0.1:0", "--db", databasePath, "--socket", socketPath, "--log-level", "warning"] + arguments
+        if let umask, let arguments = process.arguments, let binary = process.executableURL?.path {
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", "umask \(umask) && exec \"$0\" \"$@\"", binary] + arguments
+        }
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out

@@ -220,6 +220,15 @@ public enum StoreSchema {
                     """
             )
         }
+        // Issue 17: a token limited to reading (GET only) and/or to a list of chargers (comma-separated; NULL: all).
+        migrator.registerMigration("v10-token-rights") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE api_tokens ADD COLUMN read_only INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE api_tokens ADD COLUMN chargers TEXT;
+                    """
+            )
+        }
         return migrator
     }
 }

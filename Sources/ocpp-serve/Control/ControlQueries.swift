@@ -146,15 +146,21 @@ struct ControlQueries: Sendable {
     func tokens() async throws -> [TokenRecord] {
         try await database.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM api_tokens ORDER BY name").map {
-                TokenRecord(name: $0["name"], created: Self.time($0["created_ms"]) ?? "", lastUsed: Self.time($0["last_used_ms"]), agent: $0["agent"])
+                let rights = TokenRights(agent: $0["agent"], readOnly: $0["read_only"], chargersText: $0["chargers"])
+                return TokenRecord(
+                    name: $0["name"], created: Self.time($0["created_ms"]) ?? "", lastUsed: Self.time($0["last_used_ms"]),
+                    agent: rights.agent, readOnly: rights.readOnly, chargers: rights.chargers.map { $0.sorted() }
+                )
             }
         }
     }
 
-    /// The token's name and agent (nil: an operator token, all scope) when `sha256` belongs to a live token.
-    func token(sha256: String) async throws -> (name: String, agent: String?)? {
+    /// The token's name and rights when `sha256` belongs to a live token.
+    func token(sha256: String) async throws -> (name: String, rights: TokenRights)? {
         try await database.read { db in
-            try Row.fetchOne(db, sql: "SELECT name, agent FROM api_tokens WHERE sha256 = ?", arguments: [sha256]).map { ($0["name"], $0["agent"]) }
+            try Row.fetchOne(db, sql: "SELECT name, agent, read_only, chargers FROM api_tokens WHERE sha256 = ?", arguments: [sha256]).map {
+                ($0["name"], TokenRights(agent: $0["agent"], readOnly: $0["read_only"], chargersText: $0["chargers"]))
+            }
         }
     }
 

@@ -271,8 +271,15 @@ enum OpenAPIDocument {
             ("ControlError", object([("error", ["enum": .array(ControlError.Code.allCases.map { .string($0.rawValue) })]), ("message", string)], required: ["error", "message"])),
             ("TagRecord", object([("tag", string), ("status", string), ("expires", optionalString), ("parent", optionalString)], required: ["tag", "status"])),
             ("TagUpdate", object([("expires", optionalString), ("parent", optionalString)], required: [])),
-            ("TokenRecord", object([("name", string), ("created", string), ("lastUsed", optionalString), ("agent", optionalString)], required: ["name", "created"])),
-            ("TokenRequest", object([("name", string), ("agent", optionalString)], required: ["name"])),
+            ("TokenRecord", object(
+                [("name", string), ("created", string), ("lastUsed", optionalString), ("agent", optionalString), ("readOnly", boolean),
+                 ("chargers", ["type": .array(["array", "null"]), "items": string])],
+                required: ["name", "created", "readOnly"]
+            )),
+            ("TokenRequest", object(
+                [("name", string), ("agent", optionalString), ("readOnly", ["type": .array(["boolean", "null"])]), ("chargers", ["type": .array(["array", "null"]), "items": string])],
+                required: ["name"]
+            )),
             ("TokenCreated", object([("name", string), ("token", string)], required: ["name", "token"])),
         ]
     }

@@ -197,8 +197,11 @@ enum StoreApplier {
             try db.execute(sql: "DELETE FROM id_tags WHERE id_tag = ?", arguments: [tag])
             return .changed(rows: db.changesCount)
 
-        case .tokenCreate(let name, let sha256, let agent, let atMs):
-            try db.execute(sql: "INSERT INTO api_tokens(name, sha256, agent, created_ms) VALUES (?,?,?,?)", arguments: [name, sha256, agent, atMs])
+        case .tokenCreate(let name, let sha256, let rights, let atMs):
+            try db.execute(
+                sql: "INSERT INTO api_tokens(name, sha256, agent, read_only, chargers, created_ms) VALUES (?,?,?,?,?,?)",
+                arguments: [name, sha256, rights.agent, rights.readOnly, rights.chargersText, atMs]
+            )
             return .done
 
         case .limits(let write):

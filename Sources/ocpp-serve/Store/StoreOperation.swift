@@ -24,7 +24,7 @@ enum StoreOperation: Sendable {
     case tagUpsert(tag: String, expiryMs: Int64?, parent: String?, atMs: Int64)
     case tagStatus(tag: String, status: String)
     case tagRemove(tag: String)
-    case tokenCreate(name: String, sha256: String, agent: String?, atMs: Int64)
+    case tokenCreate(name: String, sha256: String, rights: TokenRights, atMs: Int64)
     /// Agents, groups and limits (`LimitStore`).
     case limits(LimitWrite)
     case tokenRevoke(name: String)
