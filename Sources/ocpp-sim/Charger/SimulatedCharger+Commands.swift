@@ -159,6 +159,9 @@ extension SimulatedCharger {
             guard MessageTrigger.allCases.contains(r.requestedMessage) else { return TriggerMessageResponse(status: .notImplemented).json }
             effects.append(.trigger(r.requestedMessage, connectorId: r.connectorId))
             return TriggerMessageResponse(status: .accepted).json
+        case .installCertificate, .getInstalledCertificateIds, .deleteCertificate, .extendedTriggerMessage, .certificateSigned, .getLog,
+            .signedUpdateFirmware:
+            return try respondSecurity(request, effects: &effects)
         default:
             throw OCPPError(.notSupported, "\(request.action.rawValue) is not something a charge point answers")
         }
