@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import Shared
-import X509
 
 /// `cert install|list|delete|sign`: the charger's certificate store (1.6 security extension).
 struct CertCommand: AsyncParsableCommand {

@@ -47,7 +47,7 @@ extension CentralSystem {
             return SignCertificateResponse(status: .rejected).json
         }
         let csr: CertificateSigningRequest
-        do {
+        do throws(CSRSigner.Refusal) {
             csr = try signer.check(request.csr, chargerID: chargerID)
         } catch {
             refuseCSR(chargerID, receivedMs, reason: error.description)
@@ -89,7 +89,7 @@ extension CentralSystem {
                 )
             )
         } catch {
-            logger.warning("CertificateSigned not delivered", metadata: ["charger": "\(chargerID)", "error": "\(error.description)"])
+            logger.warning("CertificateSigned not delivered", metadata: ["charger": "\(chargerID)", "error": "\(error)"])
         }
     }
 }

@@ -44,8 +44,12 @@ enum HTTPTransfer {
                 }
                 continuation.resume(returning: data ?? Data())
             }
-            let task = body.map { URLSession.shared.uploadTask(with: request, from: $0, completionHandler: handler) }
-                ?? URLSession.shared.dataTask(with: request, completionHandler: handler)
+            let task: URLSessionTask
+            if let body {
+                task = URLSession.shared.uploadTask(with: request, from: body, completionHandler: handler)
+            } else {
+                task = URLSession.shared.dataTask(with: request, completionHandler: handler)
+            }
             task.resume()
         }
     }

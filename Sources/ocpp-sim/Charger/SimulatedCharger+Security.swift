@@ -184,7 +184,8 @@ extension SimulatedCharger {
             let certificate = try? Certificate(pemEncoded: certificatePEM)
         else { return false }
         let key = certificate.publicKey
-        let algorithm: Certificate.SignatureAlgorithm = _RSA.Signing.PublicKey(key) != nil ? .sha256WithRSAEncryption : .ecdsaWithSHA256
+        let isEC = P256.Signing.PublicKey(key) != nil || P384.Signing.PublicKey(key) != nil || P521.Signing.PublicKey(key) != nil
+        let algorithm: Certificate.SignatureAlgorithm = isEC ? .ecdsaWithSHA256 : .sha256WithRSAEncryption
         return key.isValidSignature(signatureBytes, for: data, signatureAlgorithm: algorithm)
     }
 }
