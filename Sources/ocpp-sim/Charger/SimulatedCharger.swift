@@ -118,8 +118,9 @@ actor SimulatedCharger {
         self.rng = SeededRandom(seed: context.seed, stream: UInt64(index) << 8)
         self.quirks = context.quirks
         self.rewriter = QuirkRewriter(quirks: context.quirks)
-        self.configuration = ConfigurationStore(template: context.template)
-        self.configuration.force("CpoName", context.cpoName)
+        var configuration = ConfigurationStore(template: context.template)
+        configuration.force("CpoName", context.cpoName)
+        self.configuration = configuration
         let streams = { (connector: Int) in SeededRandom(seed: context.seed, stream: UInt64(index) << 8 | UInt64(connector + 1)) }
         var list = [ConnectorRuntime(id: 0, spec: nil, registerWh: 0, rng: streams(0))]
         for (i, spec) in context.template.connectors.enumerated() {
