@@ -36,6 +36,11 @@ import X509
         return sim
     }
 
+    /// The first certificate of a PEM chain.
+    static func leaf(_ chain: String) throws -> Certificate {
+        try Certificate(pemDocument: try #require(try PEMDocument.parseMultiple(pemString: chain).first))
+    }
+
     static func write(_ text: String, _ name: String, in directory: URL) throws -> String {
         let url = directory.appendingPathComponent(name)
         try text.write(to: url, atomically: true, encoding: .utf8)
@@ -137,7 +142,7 @@ import X509
 
         let chainPath = certificates.appendingPathComponent("\(id).pem").path
         try await Sim.waitUntil { FileManager.default.fileExists(atPath: chainPath) }
-        let leaf = try Certificate(pemEncoded: try String(contentsOfFile: chainPath, encoding: .utf8))
+        let leaf = try Self.leaf(try String(contentsOfFile: chainPath, encoding: .utf8))
         #expect(leaf.subject.commonName == id)
         #expect(leaf.subject.organizationName == "Example CPO")
         #expect(leaf.issuer == ca.certificate.subject)
@@ -174,7 +179,7 @@ import X509
             try await Task.sleep(for: .milliseconds(300))
         }
         let pem = try #require(chain.withLock { $0 })
-        let leaf = try Certificate(pemEncoded: pem)
+        let leaf = try Self.leaf(pem)
         #expect(leaf.subject.commonName == "CP-A" && leaf.issuer == ca.certificate.subject)
         let refused = try await Self.events(server, "CP-A", kind: "certificateSigning")
         #expect(refused.compactMap { $0["status"]?.stringValue } == ["Rejected", "Rejected", "Accepted"], "\(refused)")

@@ -19,7 +19,8 @@ extension CertificateHashDataType {
 
     /// The first certificate of a PEM text (a chain's leaf).
     public init(pem: String, algorithm: HashAlgorithmEnumType = .sha256) throws {
-        try self.init(certificate: try Certificate(pemEncoded: pem), algorithm: algorithm)
+        guard let first = try PEMDocument.parseMultiple(pemString: pem).first else { throw ASN1Error.invalidPEMDocument(reason: "no PEM document") }
+        try self.init(certificate: try Certificate(pemDocument: first), algorithm: algorithm)
     }
 
     /// True when both name the same certificate (hex compared case-insensitively, leading zeros of the serial ignored).
