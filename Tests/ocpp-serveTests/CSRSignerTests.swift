@@ -31,7 +31,9 @@ import X509
     @Test(arguments: [("CP-2", "CPO", "CN CP-2"), ("CP-1", "Other", "O Other"), ("CP-1", nil, "O (none)")] as [(String, String?, String)])
     func aCSRForAnotherChargerOrCPOIsRefused(commonName: String, organization: String?, reason: String) throws {
         let (signer, _) = try Self.signer()
-        #expect(throws: CSRSigner.Refusal.self) { try signer.check(try SecurityTestCA.csr(commonName: commonName, organization: organization), chargerID: "CP-1") }
+        #expect(throws: CSRSigner.Refusal.self) {
+            try signer.check(try SecurityTestCA.csr(commonName: commonName, organization: organization), chargerID: "CP-1")
+        }
         do {
             _ = try signer.check(try SecurityTestCA.csr(commonName: commonName, organization: organization), chargerID: "CP-1")
         } catch {
@@ -46,7 +48,9 @@ import X509
 
     @Test func aTamperedCSROrAMismatchedKeyIsRefused() throws {
         let (signer, _) = try Self.signer()
-        #expect(throws: CSRSigner.Refusal.self) { try signer.check("-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n", chargerID: "CP-1") }
+        #expect(throws: CSRSigner.Refusal.self) {
+            try signer.check("-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n", chargerID: "CP-1")
+        }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("csr-signer-\(UUID().uuidString)")
         let one = try SecurityTestCA().write(to: directory.appendingPathComponent("one"))
         let two = try SecurityTestCA().write(to: directory.appendingPathComponent("two"))

@@ -15,11 +15,19 @@ import X509
     /// The stored events of one charger, oldest first.
     static func events(_ server: ServerProcess, _ charger: String, kind: String? = nil) async throws -> [JSONValue] {
         let run = try await ctl(server, ["events", "--charger", charger, "--json", "--limit", "1000"])
-        return run.stdout.split(separator: "\n").compactMap { try? JSONParser.parse(String($0)) }.filter { kind == nil || $0["event"]?.stringValue == kind }
+        return run.stdout.split(separator: "\n").compactMap { try? JSONParser.parse(String($0)) }.filter {
+            kind == nil || $0["event"]?.stringValue == kind
+        }
     }
 
     /// Waits until the charger's events of `kind` carry these statuses in order (other statuses may come between).
-    static func waitForStatuses(_ server: ServerProcess, _ charger: String, kind: String, _ expected: [String], seconds: Double = 40) async throws -> [String] {
+    static func waitForStatuses(
+        _ server: ServerProcess,
+        _ charger: String,
+        kind: String,
+        _ expected: [String],
+        seconds: Double = 40
+    ) async throws -> [String] {
         var seen: [String] = []
         try await Sim.waitUntil(seconds: seconds) {
             seen = try await events(server, charger, kind: kind).compactMap { $0["status"]?.stringValue }
@@ -31,7 +39,10 @@ import X509
     }
 
     static func startSim(_ server: ServerProcess, prefix: String, _ extra: [String] = []) async throws -> Process {
-        let (sim, _) = try Sim.background(server, ["--prefix", prefix, "--profile", "ac22", "--no-quirks", "--scenario", "idle", "--speed", "10"] + extra)
+        let (sim, _) = try Sim.background(
+            server,
+            ["--prefix", prefix, "--profile", "ac22", "--no-quirks", "--scenario", "idle", "--speed", "10"] + extra
+        )
         try await Sim.waitUntil { try await Sim.connected(server, prefix + "0001") }
         return sim
     }
@@ -84,10 +95,13 @@ import X509
 
         run = try await Self.ctl(server, ["cert", "delete", id, "--file", rootPath, "--json"])
         #expect(run.status == 0 && (try? JSONParser.parse(run.stdout)["status"]) == "Accepted", "\(run.stdout) \(run.stderr)")
-        run = try await Self.ctl(server, [
-            "cert", "delete", id, "--serial", expected.serialNumber, "--issuer-name-hash", expected.issuerNameHash,
-            "--issuer-key-hash", expected.issuerKeyHash, "--json",
-        ])
+        run = try await Self.ctl(
+            server,
+            [
+                "cert", "delete", id, "--serial", expected.serialNumber, "--issuer-name-hash", expected.issuerNameHash,
+                "--issuer-key-hash", expected.issuerKeyHash, "--json",
+            ]
+        )
         #expect(run.status == 1 && (try? JSONParser.parse(run.stdout)["status"]) == "NotFound", "\(run.stdout) \(run.stderr)")
         run = try await Self.ctl(server, ["cert", "delete", id, "--serial", "01"])
         #expect(run.status == 2, "a partial hash set is a usage error")
@@ -95,7 +109,10 @@ import X509
         // ExtendedTriggerMessage: the core messages and LogStatusNotification.
         for message in ["Heartbeat", "StatusNotification", "LogStatusNotification", "FirmwareStatusNotification"] {
             run = try await Self.ctl(server, ["trigger", id, message, "--extended", "--json"])
-            #expect(run.status == 0 && (try? JSONParser.parse(run.stdout)["action"]) == "ExtendedTriggerMessage", "\(message): \(run.stdout) \(run.stderr)")
+            #expect(
+                run.status == 0 && (try? JSONParser.parse(run.stdout)["action"]) == "ExtendedTriggerMessage",
+                "\(message): \(run.stdout) \(run.stderr)"
+            )
         }
         _ = try await Self.waitForStatuses(server, id, kind: "logStatus", ["Idle"])
         run = try await Self.ctl(server, ["trigger", id, "DiagnosticsStatusNotification", "--extended"])
@@ -167,7 +184,10 @@ import X509
             _ = try await charger.call("BootNotification", ["chargePointVendor": "V", "chargePointModel": "M"])
             let other = try await charger.call("SignCertificate", ["csr": .string(try SecurityTestCA.csr(commonName: "CP-B", organization: "CPO"))])
             #expect(other["status"] == "Rejected")
-            let wrongCPO = try await charger.call("SignCertificate", ["csr": .string(try SecurityTestCA.csr(commonName: "CP-A", organization: "Other"))])
+            let wrongCPO = try await charger.call(
+                "SignCertificate",
+                ["csr": .string(try SecurityTestCA.csr(commonName: "CP-A", organization: "Other"))]
+            )
             #expect(wrongCPO["status"] == "Rejected")
             let good = try await charger.call("SignCertificate", ["csr": .string(try SecurityTestCA.csr(commonName: "CP-A", organization: "CPO"))])
             #expect(good["status"] == "Accepted")
@@ -211,21 +231,37 @@ import X509
         defer { sim.terminate() }
         let id = "FW0001"
 
-        var run = try await Self.ctl(server, [
-            "firmware", id, "--signed", "--location", files.url + "fw.bin", "--retrieve-at", "now", "--signing-cert", certificatePath,
-            "--signature", try signer.sign(firmware), "--request-id", "7", "--json",
-        ])
+        var run = try await Self.ctl(
+            server,
+            [
+                "firmware", id, "--signed", "--location", files.url + "fw.bin", "--retrieve-at", "now", "--signing-cert", certificatePath,
+                "--signature", try signer.sign(firmware), "--request-id", "7", "--json",
+            ]
+        )
         #expect(run.status == 0 && (try? JSONParser.parse(run.stdout)["action"]) == "SignedUpdateFirmware", "\(run.stdout) \(run.stderr)")
-        let good = try await Self.waitForStatuses(server, id, kind: "signedFirmwareStatus", ["Downloading", "Downloaded", "SignatureVerified", "Installing", "Installed"])
+        let good = try await Self.waitForStatuses(
+            server,
+            id,
+            kind: "signedFirmwareStatus",
+            ["Downloading", "Downloaded", "SignatureVerified", "Installing", "Installed"]
+        )
         #expect(good == ["Downloading", "Downloaded", "SignatureVerified", "Installing", "Installed"])
         #expect(try await Self.events(server, id, kind: "signedFirmwareStatus").first?["requestId"] == 7)
 
-        run = try await Self.ctl(server, [
-            "firmware", id, "--signed", "--location", files.url + "fw.bin", "--signing-cert", certificatePath,
-            "--signature", try signer.sign(Data("something else".utf8)), "--json",
-        ])
+        run = try await Self.ctl(
+            server,
+            [
+                "firmware", id, "--signed", "--location", files.url + "fw.bin", "--signing-cert", certificatePath,
+                "--signature", try signer.sign(Data("something else".utf8)), "--json",
+            ]
+        )
         #expect(run.status == 0, "\(run.stdout) \(run.stderr)")
-        let bad = try await Self.waitForStatuses(server, id, kind: "signedFirmwareStatus", ["Installed", "Downloading", "Downloaded", "InvalidSignature"])
+        let bad = try await Self.waitForStatuses(
+            server,
+            id,
+            kind: "signedFirmwareStatus",
+            ["Installed", "Downloading", "Downloaded", "InvalidSignature"]
+        )
         #expect(bad.last == "InvalidSignature", "\(bad)")
         try await Sim.waitUntil {
             let run = try await Self.ctl(server, ["security-events", "--charger", id, "--json"])

@@ -35,8 +35,13 @@ struct SecurityTestCA {
         }
         let now = Date()
         return try Certificate(
-            version: .v3, serialNumber: Certificate.SerialNumber(), publicKey: Certificate.PublicKey(key.publicKey),
-            notValidBefore: now.addingTimeInterval(-3600), notValidAfter: now.addingTimeInterval(86_400 * 30), issuer: subject, subject: subject,
+            version: .v3,
+            serialNumber: Certificate.SerialNumber(),
+            publicKey: Certificate.PublicKey(key.publicKey),
+            notValidBefore: now.addingTimeInterval(-3600),
+            notValidAfter: now.addingTimeInterval(86_400 * 30),
+            issuer: subject,
+            subject: subject,
             signatureAlgorithm: .ecdsaWithSHA256,
             extensions: try Certificate.Extensions {
                 Critical(isCA ? BasicConstraints.isCertificateAuthority(maxPathLength: nil) : BasicConstraints.notCertificateAuthority)
@@ -63,7 +68,10 @@ struct SecurityTestCA {
                 }
             } ?? (try? DistinguishedName { CommonName(commonName) })
         let csr = try CertificateSigningRequest(
-            version: .v1, subject: subject ?? DistinguishedName(), privateKey: key, attributes: CertificateSigningRequest.Attributes()
+            version: .v1,
+            subject: subject ?? DistinguishedName(),
+            privateKey: key,
+            attributes: CertificateSigningRequest.Attributes()
         )
         return try csr.serializeAsPEM().pemString
     }

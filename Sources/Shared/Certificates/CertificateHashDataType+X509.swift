@@ -12,7 +12,9 @@ extension CertificateHashDataType {
         let name = serializer.serializedBytes
         let key = Array((issuerKey ?? certificate.publicKey).subjectPublicKeyInfoBytes)
         self.init(
-            hashAlgorithm: algorithm, issuerNameHash: Self.hex(Self.digest(name, algorithm)), issuerKeyHash: Self.hex(Self.digest(key, algorithm)),
+            hashAlgorithm: algorithm,
+            issuerNameHash: Self.hex(Self.digest(name, algorithm)),
+            issuerKeyHash: Self.hex(Self.digest(key, algorithm)),
             serialNumber: Self.serialHex(certificate.serialNumber)
         )
     }

@@ -30,7 +30,8 @@ struct CertCommand: AsyncParsableCommand {
     struct Install: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Install a root certificate (PEM file) on the charger. [InstallCertificate]",
-            discussion: "central: the CentralSystemRootCertificate the charger checks the server with; manufacturer: a ManufacturerRootCertificate for firmware signatures."
+            discussion:
+                "central: the CentralSystemRootCertificate the charger checks the server with; manufacturer: a ManufacturerRootCertificate for firmware signatures."
         )
         @OptionGroup(visibility: .hidden) var globals: GlobalOptions
         @OptionGroup var target: ChargerTarget
@@ -67,8 +68,10 @@ struct CertCommand: AsyncParsableCommand {
                 Output.table(
                     ["SERIAL", "ISSUER-NAME-HASH", "ISSUER-KEY-HASH", "ALGORITHM"],
                     entries.map {
-                        [$0["serialNumber"]?.stringValue ?? "?", $0["issuerNameHash"]?.stringValue ?? "?", $0["issuerKeyHash"]?.stringValue ?? "?",
-                            $0["hashAlgorithm"]?.stringValue ?? "?"]
+                        [
+                            $0["serialNumber"]?.stringValue ?? "?", $0["issuerNameHash"]?.stringValue ?? "?", $0["issuerKeyHash"]?.stringValue ?? "?",
+                            $0["hashAlgorithm"]?.stringValue ?? "?",
+                        ]
                     }
                 )
                 if entries.isEmpty { Output.line(result.status) }
@@ -80,7 +83,8 @@ struct CertCommand: AsyncParsableCommand {
     struct Delete: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Delete an installed certificate, named by its hash data or by the certificate file. [DeleteCertificate]",
-            discussion: "Either --serial, --issuer-name-hash and --issuer-key-hash (as `cert list` prints them), or --file CERT.pem (hashes computed here; a root certificate is its own issuer)."
+            discussion:
+                "Either --serial, --issuer-name-hash and --issuer-key-hash (as `cert list` prints them), or --file CERT.pem (hashes computed here; a root certificate is its own issuer)."
         )
         @OptionGroup(visibility: .hidden) var globals: GlobalOptions
         @OptionGroup var target: ChargerTarget
@@ -90,7 +94,9 @@ struct CertCommand: AsyncParsableCommand {
         @Option(help: "SHA256, SHA384 or SHA512. (default: SHA256)") var hashAlgorithm = "SHA256"
         @Option(help: "The certificate (PEM) to delete, instead of the three hashes.") var file: String?
 
-        var algorithm: HashAlgorithmEnumType? { HashAlgorithmEnumType.allCases.first { $0.rawValue.caseInsensitiveCompare(hashAlgorithm) == .orderedSame } }
+        var algorithm: HashAlgorithmEnumType? {
+            HashAlgorithmEnumType.allCases.first { $0.rawValue.caseInsensitiveCompare(hashAlgorithm) == .orderedSame }
+        }
 
         func validate() throws {
             guard algorithm != nil else { throw ValidationError("--hash-algorithm expects SHA256, SHA384 or SHA512") }
@@ -119,7 +125,10 @@ struct CertCommand: AsyncParsableCommand {
                 }
             } else {
                 hash = CertificateHashDataType(
-                    hashAlgorithm: algorithm, issuerNameHash: issuerNameHash ?? "", issuerKeyHash: issuerKeyHash ?? "", serialNumber: serial ?? ""
+                    hashAlgorithm: algorithm,
+                    issuerNameHash: issuerNameHash ?? "",
+                    issuerKeyHash: issuerKeyHash ?? "",
+                    serialNumber: serial ?? ""
                 )
             }
             try await ChargerCall.run(globals, target.id, .deleteCertificate, DeleteCertificateRequest(certificateHashData: hash).json)
@@ -128,14 +137,21 @@ struct CertCommand: AsyncParsableCommand {
 
     struct Sign: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Have the charger renew its client certificate: it sends a CSR, which ocpp-serve signs with --csr-ca-cert. [ExtendedTriggerMessage SignChargePointCertificate]",
-            discussion: "Same as `trigger ID SignChargePointCertificate --extended`. Follow with `events --charger ID`: certificateSigning shows the outcome."
+            abstract:
+                "Have the charger renew its client certificate: it sends a CSR, which ocpp-serve signs with --csr-ca-cert. [ExtendedTriggerMessage SignChargePointCertificate]",
+            discussion:
+                "Same as `trigger ID SignChargePointCertificate --extended`. Follow with `events --charger ID`: certificateSigning shows the outcome."
         )
         @OptionGroup(visibility: .hidden) var globals: GlobalOptions
         @OptionGroup var target: ChargerTarget
 
         func run() async throws {
-            try await ChargerCall.run(globals, target.id, .extendedTriggerMessage, ExtendedTriggerMessageRequest(requestedMessage: .signChargePointCertificate).json)
+            try await ChargerCall.run(
+                globals,
+                target.id,
+                .extendedTriggerMessage,
+                ExtendedTriggerMessageRequest(requestedMessage: .signChargePointCertificate).json
+            )
         }
     }
 }

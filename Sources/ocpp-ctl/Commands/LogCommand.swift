@@ -4,7 +4,9 @@ import Shared
 /// `log get ID --type diagnostics|security --location URL` [GetLog].
 struct LogCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "log", abstract: "Charger logs (security extension).", subcommands: [Get.self]
+        commandName: "log",
+        abstract: "Charger logs (security extension).",
+        subcommands: [Get.self]
     )
 
     struct Get: AsyncParsableCommand {
@@ -39,7 +41,10 @@ struct LogCommand: AsyncParsableCommand {
             log.oldestTimestamp = try oldest.map { try TimeArgument.parse($0, flag: "--oldest") }
             log.latestTimestamp = try latest.map { try TimeArgument.parse($0, flag: "--latest") }
             let request = GetLogRequest(
-                log: log, logType: logType ?? .diagnosticsLog, requestId: requestID ?? Int.random(in: 1...999_999), retries: retries,
+                log: log,
+                logType: logType ?? .diagnosticsLog,
+                requestId: requestID ?? Int.random(in: 1...999_999),
+                retries: retries,
                 retryInterval: retryInterval
             )
             let result = try await ChargerCall.send(globals, target.id, OCPPAction.getLog.rawValue, request.json, verbatim: false)

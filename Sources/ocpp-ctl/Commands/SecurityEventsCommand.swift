@@ -17,11 +17,17 @@ struct SecurityEventsCommand: AsyncParsableCommand {
 
     func run() async throws {
         let sinceText = try since.map { try TimeArgument.parse($0, flag: "--since").description }
-        let records = try await globals.client.get([SecurityEventRecord].self, ControlAPI.securityEvents(charger: charger, since: sinceText, limit: limit))
+        let records = try await globals.client.get(
+            [SecurityEventRecord].self,
+            ControlAPI.securityEvents(charger: charger, since: sinceText, limit: limit)
+        )
         if globals.json {
             Output.json(records)
         } else {
-            Output.table(["RECEIVED", "CHARGER", "TYPE", "AT (CHARGER)", "TECH-INFO"], records.map { [$0.received, $0.charger, $0.type, $0.at, Output.dash($0.techInfo)] })
+            Output.table(
+                ["RECEIVED", "CHARGER", "TYPE", "AT (CHARGER)", "TECH-INFO"],
+                records.map { [$0.received, $0.charger, $0.type, $0.at, Output.dash($0.techInfo)] }
+            )
         }
     }
 }

@@ -9,7 +9,13 @@ extension CentralSystem {
     func securityEvent(_ validated: ValidatedPayload, _ chargerID: String, _ receivedMs: Int64) throws(OCPPError) -> JSONValue {
         let request = try SecurityEventNotificationRequest(json: validated.payload)
         writer.submitDetached(
-            .securityEvent(chargerID: chargerID, type: request.type, atMs: request.timestamp.milliseconds, receivedMs: receivedMs, techInfo: request.techInfo)
+            .securityEvent(
+                chargerID: chargerID,
+                type: request.type,
+                atMs: request.timestamp.milliseconds,
+                receivedMs: receivedMs,
+                techInfo: request.techInfo
+            )
         )
         var detail: JSONObject = ["type": .string(request.type), "timestamp": .string(request.timestamp.description)]
         if let techInfo = request.techInfo { detail["techInfo"] = .string(techInfo) }
@@ -79,12 +85,18 @@ extension CentralSystem {
         let serial = (try? CertificateHashDataType(pem: chain).serialNumber) ?? "?"
         do {
             let result = try await commander.send(
-                to: chargerID, action: OCPPAction.certificateSigned.rawValue, payload: CertificateSignedRequest(certificateChain: chain).json,
-                timeout: ControlAPI.defaultTimeout, validate: true, origin: "server:SignCertificate"
+                to: chargerID,
+                action: OCPPAction.certificateSigned.rawValue,
+                payload: CertificateSignedRequest(certificateChain: chain).json,
+                timeout: ControlAPI.defaultTimeout,
+                validate: true,
+                origin: "server:SignCertificate"
             )
             events.publish(
                 ServerEvent(
-                    atMs: Timestamp.nowMilliseconds(), chargerID: chargerID, kind: .certificateSigning,
+                    atMs: Timestamp.nowMilliseconds(),
+                    chargerID: chargerID,
+                    kind: .certificateSigning,
                     detail: ["status": .string(result.status), "serial": .string(serial), "validDays": .number(JSONNumber(signer.validityDays))]
                 )
             )

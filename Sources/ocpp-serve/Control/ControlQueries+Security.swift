@@ -17,11 +17,17 @@ extension ControlQueries {
             }
             let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
             return try Row.fetchAll(
-                db, sql: "SELECT * FROM (SELECT * FROM security_events\(filter) ORDER BY id DESC LIMIT \(max(0, limit))) ORDER BY id", arguments: arguments
+                db,
+                sql: "SELECT * FROM (SELECT * FROM security_events\(filter) ORDER BY id DESC LIMIT \(max(0, limit))) ORDER BY id",
+                arguments: arguments
             ).map { row in
                 SecurityEventRecord(
-                    id: row["id"], charger: row["charger_id"], type: row["type"], at: Self.time(row["at_ms"]) ?? "",
-                    received: Self.time(row["received_ms"]) ?? "", techInfo: row["tech_info"]
+                    id: row["id"],
+                    charger: row["charger_id"],
+                    type: row["type"],
+                    at: Self.time(row["at_ms"]) ?? "",
+                    received: Self.time(row["received_ms"]) ?? "",
+                    techInfo: row["tech_info"]
                 )
             }
         }

@@ -9,7 +9,9 @@ extension ControlRouter {
             guard let limit = limitText.map({ Int($0) }) ?? 100, limit >= 0 else { throw ControlError(.badRequest, "limit must be a whole number") }
             return try ControlJSON.response(
                 try await queries.securityEvents(
-                    charger: request.uri.queryParameters.get("charger"), sinceMs: try Self.time(request, "since"), limit: min(limit, 10_000)
+                    charger: request.uri.queryParameters.get("charger"),
+                    sinceMs: try Self.time(request, "since"),
+                    limit: min(limit, 10_000)
                 )
             )
         }

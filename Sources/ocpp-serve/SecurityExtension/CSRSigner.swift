@@ -78,9 +78,14 @@ struct CSRSigner: Sendable {
         for index in serial.indices { serial[index] = UInt8.random(in: 0...255) }
         serial[0] &= 0x7f  // positive, as RFC 5280 requires
         let certificate = try Certificate(
-            version: .v3, serialNumber: Certificate.SerialNumber(bytes: serial), publicKey: csr.publicKey,
-            notValidBefore: now.addingTimeInterval(-300), notValidAfter: now.addingTimeInterval(Double(validityDays) * 86_400),
-            issuer: caCertificate.subject, subject: csr.subject, signatureAlgorithm: algorithm,
+            version: .v3,
+            serialNumber: Certificate.SerialNumber(bytes: serial),
+            publicKey: csr.publicKey,
+            notValidBefore: now.addingTimeInterval(-300),
+            notValidAfter: now.addingTimeInterval(Double(validityDays) * 86_400),
+            issuer: caCertificate.subject,
+            subject: csr.subject,
+            signatureAlgorithm: algorithm,
             extensions: try Certificate.Extensions {
                 Critical(BasicConstraints.notCertificateAuthority)
                 Critical(KeyUsage(digitalSignature: true, keyAgreement: true))

@@ -33,7 +33,9 @@ struct CertificateStore: Sendable {
     /// DeleteCertificate: the root whose hash data (in the request's algorithm) matches.
     mutating func delete(_ hash: CertificateHashDataType) -> DeleteCertificateStatusEnumType {
         for (type, list) in roots {
-            if let index = list.firstIndex(where: { (try? CertificateHashDataType(certificate: $0, algorithm: hash.hashAlgorithm))?.matches(hash) == true }) {
+            if let index = list.firstIndex(where: {
+                (try? CertificateHashDataType(certificate: $0, algorithm: hash.hashAlgorithm))?.matches(hash) == true
+            }) {
                 roots[type]?.remove(at: index)
                 return .accepted
             }
@@ -52,7 +54,10 @@ struct CertificateStore: Sendable {
                 CommonName(chargerID)
             }
         let csr = try CertificateSigningRequest(
-            version: .v1, subject: subject, privateKey: Certificate.PrivateKey(key), attributes: CertificateSigningRequest.Attributes()
+            version: .v1,
+            subject: subject,
+            privateKey: Certificate.PrivateKey(key),
+            attributes: CertificateSigningRequest.Attributes()
         )
         pendingKey = key
         return try csr.serializeAsPEM().pemString

@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(FoundationNetworking)
-    import FoundationNetworking
+import FoundationNetworking
 #endif
 
 /// The file transfers of GetLog and SignedUpdateFirmware over http:// and https:// (other schemes fail, as on a

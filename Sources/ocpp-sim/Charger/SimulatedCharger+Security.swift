@@ -14,7 +14,11 @@ extension SimulatedCharger {
         switch request.action {
         case .installCertificate:
             let r = try InstallCertificateRequest(json: payload)
-            let status = certificates.install(r.certificate, as: r.certificateType, maxLength: configuration.integer("CertificateStoreMaxLength", default: 10))
+            let status = certificates.install(
+                r.certificate,
+                as: r.certificateType,
+                maxLength: configuration.integer("CertificateStoreMaxLength", default: 10)
+            )
             if status == .accepted { securityLogLine("installed \(r.certificateType.rawValue)") }
             return InstallCertificateResponse(status: status).json
         case .getInstalledCertificateIds:
@@ -40,7 +44,11 @@ extension SimulatedCharger {
             return ExtendedTriggerMessageResponse(status: .accepted).json
         case .certificateSigned:
             let r = try CertificateSignedRequest(json: payload)
-            switch certificates.acceptSigned(r.certificateChain, chargerID: id, maxChainSize: configuration.integer("CertificateSignedMaxChainSize", default: 10_000)) {
+            switch certificates.acceptSigned(
+                r.certificateChain,
+                chargerID: id,
+                maxChainSize: configuration.integer("CertificateSignedMaxChainSize", default: 10_000)
+            ) {
             case .accepted:
                 securityLogLine("charge point certificate installed")
                 effects.append(.job(.useChargerCertificate))
@@ -54,7 +62,9 @@ extension SimulatedCharger {
             let r = try GetLogRequest(json: payload)
             let stamp = Timestamp(chargerNow).description.filter(\.isNumber).prefix(14)
             let name = "\(r.logType == .securityLog ? "security" : "diagnostics")-\(id)-\(stamp).log"
-            effects.append(.job(.uploadLog(requestId: r.requestId, location: r.log.remoteLocation, filename: name, security: r.logType == .securityLog)))
+            effects.append(
+                .job(.uploadLog(requestId: r.requestId, location: r.log.remoteLocation, filename: name, security: r.logType == .securityLog))
+            )
             return GetLogResponse(status: .accepted, filename: name).json
         case .signedUpdateFirmware:
             let r = try SignedUpdateFirmwareRequest(json: payload)
@@ -150,7 +160,9 @@ extension SimulatedCharger {
         func report(_ status: FirmwareStatusEnumType) {
             // FirmwareStatusNotification (TriggerMessage) knows only the core values.
             if FirmwareStatus.allCases.map(\.rawValue).contains(status.rawValue) { firmwareStatus = FirmwareStatus(rawValue: status.rawValue) }
-            enqueue(OutgoingCall("SignedFirmwareStatusNotification", ["status": .string(status.rawValue), "requestId": .number(JSONNumber(r.requestId))]))
+            enqueue(
+                OutgoingCall("SignedFirmwareStatusNotification", ["status": .string(status.rawValue), "requestId": .number(JSONNumber(r.requestId))])
+            )
         }
         report(.downloading)
         let firmware: Data
