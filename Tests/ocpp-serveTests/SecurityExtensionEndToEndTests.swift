@@ -64,7 +64,7 @@ import X509
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ocpp-secext-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let config = try Self.write("alerts:\n  security-events: [StartupOfTheDevice]\n", "config.yaml", in: directory)
-        let server = try await ServerProcess(arguments: ["--config", config])
+        let server = try await ServerProcess(arguments: ["--config", config, "--http", "127.0.0.1:0"])
         let sim = try await Self.startSim(server, prefix: "SEC", ["--security-events"])
         defer { sim.terminate() }
         let id = "SEC0001"
@@ -133,6 +133,16 @@ import X509
             let alerts = try await Self.ctl(server, ["alerts", "--json"])
             return alerts.stdout.contains("security-event") && alerts.stdout.contains("StartupOfTheDevice")
         }
+
+        // The same over the HTTP API (bearer token), and exit 3 for a charger that is not there.
+        let token = try #require(try JSONParser.parse(try await Self.ctl(server, ["token", "create", "sec", "--json"]).stdout)["token"]?.stringValue)
+        let http = ["--url", "http://127.0.0.1:\(try #require(server.httpPort))", "--token", token]
+        run = try await ToolRun.run("ocpp-ctl", http + ["security-events", "--charger", id, "--json"])
+        #expect(run.status == 0 && run.stdout.contains("StartupOfTheDevice"), "\(run.stdout) \(run.stderr)")
+        run = try await ToolRun.run("ocpp-ctl", http + ["cert", "install", id, "--type", "manufacturer", rootPath])
+        #expect(run.status == 0, "\(run.stdout) \(run.stderr)")
+        run = try await Self.ctl(server, ["cert", "list", "NOPE0001"])
+        #expect(run.status == 3, "\(run.stderr)")
         #expect(await server.stop() == 0)
     }
 
