@@ -229,18 +229,18 @@ struct OcppServeCommand: AsyncParsableCommand {
             c.metricsChargers = v
         }
         if let alerts = file.alerts { c.alerts = alerts }
-        switch (csrCaCert, csrCaKey) {
+        switch (csrCaCert ?? file.csrCaCert, csrCaKey ?? file.csrCaKey) {
         case (let certificate?, let key?):
             c.csrCACertPath = certificate
             c.csrCAKeyPath = key
         case (nil, nil): break
         default: throw ValidationError("--csr-ca-cert and --csr-ca-key go together: give both files, or neither")
         }
-        if let v = csrValidityDays {
+        if let v = csrValidityDays ?? file.csrValidityDays {
             guard (1...36_500).contains(v) else { throw ValidationError("--csr-validity-days expects 1 to 36500 days (got \(v))") }
             c.csrValidityDays = v
         }
-        if let v = cpoName {
+        if let v = cpoName ?? file.cpoName {
             guard !v.isEmpty, v.count <= 64 else { throw ValidationError("--cpo-name expects 1 to 64 characters") }
             c.cpoName = v
         }

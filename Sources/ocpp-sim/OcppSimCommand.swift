@@ -104,7 +104,7 @@ struct OcppSimCommand: AsyncParsableCommand {
     @Option(help: "Security extension: the CpoName configuration key, the O of the CSRs the chargers send (SignCertificate).")
     var cpoName: String?
 
-    @Flag(help: "Security extension: send SecurityEventNotification StartupOfTheDevice at each boot (as EVerest does).")
+    @Flag(help: "Security extension: send SecurityEventNotification StartupOfTheDevice at each boot (as EVerest does) and ResetOrReboot at a reset.")
     var securityEvents = false
 
     @Option(

@@ -227,6 +227,22 @@ import X509
         #expect(await plain.stop() == 0)
     }
 
+    /// The CA flags: both or neither (usage error, exit 2); unreadable files stop the start with a line naming them.
+    @Test func theCSRCAFlagsAreCheckedAtStart() async throws {
+        let alone = try await ToolRun.run("ocpp-serve", ["--csr-ca-cert", "/nonexistent/ca.pem", "--listen", "127.0.0.1:0", "--socket", "none"])
+        #expect(alone.status == 2 && alone.stderr.contains("--csr-ca-key"), "\(alone.stderr)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ocpp-csr-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let missing = try await ToolRun.run(
+            "ocpp-serve",
+            [
+                "--csr-ca-cert", "/nonexistent/ca.pem", "--csr-ca-key", "/nonexistent/ca.key.pem", "--listen", "127.0.0.1:0", "--socket", "none",
+                "--db", directory.appendingPathComponent("db.sqlite").path,
+            ]
+        )
+        #expect(missing.status != 0 && missing.stderr.contains("--csr-ca-cert /nonexistent/ca.pem"), "\(missing.status) \(missing.stderr)")
+    }
+
     /// SignedUpdateFirmware: a good signature goes through to Installed; a bad one ends in InvalidSignature and an
     /// InvalidFirmwareSignature security event.
     @Test func signedFirmwareIsVerifiedBeforeInstalling() async throws {
