@@ -54,7 +54,7 @@ struct CertCommand: AsyncParsableCommand {
         )
         @OptionGroup(visibility: .hidden) var globals: GlobalOptions
         @OptionGroup var target: ChargerTarget
-        @Option(help: "central or manufacturer. (default: central)") var type = "central"
+        @Option(help: "central or manufacturer.") var type = "central"
 
         func validate() throws { _ = try CertCommand.certificateType(type) }
 
@@ -91,7 +91,7 @@ struct CertCommand: AsyncParsableCommand {
         @Option(help: "Serial number in hex.") var serial: String?
         @Option(help: "Hash of the issuer's DER name, hex.") var issuerNameHash: String?
         @Option(help: "Hash of the issuer's public key, hex.") var issuerKeyHash: String?
-        @Option(help: "SHA256, SHA384 or SHA512. (default: SHA256)") var hashAlgorithm = "SHA256"
+        @Option(help: "SHA256, SHA384 or SHA512.") var hashAlgorithm = "SHA256"
         @Option(help: "The certificate (PEM) to delete, instead of the three hashes.") var file: String?
 
         var algorithm: HashAlgorithmEnumType? {

@@ -11,7 +11,7 @@ struct SecurityEventsCommand: AsyncParsableCommand {
     @OptionGroup(visibility: .hidden) var globals: GlobalOptions
     @Option(help: "Only this charger's events.") var charger: String?
     @Option(help: "Only events received at or after this time (RFC 3339, -1d, ...).") var since: String?
-    @Option(help: "How many of the newest events to show. (default: 100)") var limit = 100
+    @Option(help: "How many of the newest events to show.") var limit = 100
 
     func validate() throws { guard limit >= 0 else { throw ValidationError("--limit must be 0 or more") } }
 
