@@ -323,6 +323,7 @@ import X509
         #expect(run.status == 0, "\(run.stdout) \(run.stderr)")
         let failed = try await Self.waitForStatuses(server, id, kind: "logStatus", ["Uploaded", "Uploading", "UploadFailure"])
         #expect(failed.last == "UploadFailure")
+        #expect(try JSONParser.parse(try await Self.ctl(server, ["charger", id, "--json"]).stdout)["logStatus"] == "UploadFailure")
         run = try await Self.ctl(server, ["log", "get", id, "--type", "audit", "--location", files.url])
         #expect(run.status == 2)
         #expect(await server.stop() == 0)
