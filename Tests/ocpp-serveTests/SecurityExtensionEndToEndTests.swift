@@ -298,6 +298,42 @@ import X509
         #expect(await server.stop() == 0)
     }
 
+    /// A firmware signed the usual way, with openssl and an RSA key (SHA-256, PKCS#1 v1.5), is verified too.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl")))
+    func firmwareSignedWithOpenSSLAndRSAIsVerified() async throws {
+        let files = try await TestFileServer()
+        defer { files.stop() }
+        let directory = files.directory
+        try Data("rsa-signed firmware \(UUID().uuidString)".utf8).write(to: directory.appendingPathComponent("fw.bin"))
+        let openssl = URL(fileURLWithPath: "/usr/bin/openssl")
+        for arguments in [
+            ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "k.pem", "-out", "c.pem", "-days", "1", "-subj", "/CN=firmware signer"],
+            ["dgst", "-sha256", "-sign", "k.pem", "-out", "fw.sig", "fw.bin"],
+        ] {
+            let run = try await ToolRun.run(
+                executable: openssl,
+                arguments.map { $0.hasSuffix(".pem") || $0.hasPrefix("fw.") ? directory.appendingPathComponent($0).path : $0 }
+            )
+            #expect(run.status == 0, "\(run.stderr)")
+        }
+        let signature = try Data(contentsOf: directory.appendingPathComponent("fw.sig")).base64EncodedString()
+        let server = try await ServerProcess()
+        let sim = try await Self.startSim(server, prefix: "RSA")
+        defer { sim.terminate() }
+        let run = try await Self.ctl(
+            server,
+            [
+                "firmware", "RSA0001", "--signed", "--location", files.url + "fw.bin", "--signing-cert",
+                directory.appendingPathComponent("c.pem").path,
+                "--signature", signature,
+            ]
+        )
+        #expect(run.status == 0, "\(run.stdout) \(run.stderr)")
+        let statuses = try await Self.waitForStatuses(server, "RSA0001", kind: "signedFirmwareStatus", ["SignatureVerified", "Installed"])
+        #expect(!statuses.contains("InvalidSignature"), "\(statuses)")
+        #expect(await server.stop() == 0)
+    }
+
     /// GetLog: the sim uploads its security log by HTTP PUT (Uploading, Uploaded); to an ftp:// location it fails.
     @Test func getLogUploadsTheLogByHTTP() async throws {
         let files = try await TestFileServer()
