@@ -31,7 +31,15 @@ let package = Package(
         .systemLibrary(name: "CReadline", path: "Sources/CReadline", providers: [.apt(["libreadline-dev"])]),
         // sqlite3_config is variadic, which Swift cannot call.
         .target(name: "CSQLiteTuning", dependencies: [p("GRDBSQLite", "GRDB.swift")]),
-        .target(name: "Shared", dependencies: [p("Logging", "swift-log"), p("GRDB", "GRDB.swift")], swiftSettings: strict),
+        .target(
+            name: "Shared",
+            dependencies: [
+                p("Logging", "swift-log"), p("GRDB", "GRDB.swift"),
+                // Certificate hash data (security extension) is computed alike by ocpp-ctl, ocpp-sim and the tests.
+                p("X509", "swift-certificates"), p("SwiftASN1", "swift-asn1"), p("Crypto", "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "ocpp-serve",
             dependencies: [

@@ -129,6 +129,23 @@ struct OcppServeCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical. (default: info)")
     var logLevel: String?
 
+    @Option(
+        help: """
+            CA certificate (PEM) that signs chargers' certificate signing requests (SignCertificate, security extension); \
+            with --csr-ca-key. Without them SignCertificate is answered Rejected.
+            """
+    )
+    var csrCaCert: String?
+
+    @Option(help: "Private key (PEM: PKCS#8, SEC1 or PKCS#1) of --csr-ca-cert.")
+    var csrCaKey: String?
+
+    @Option(help: "Days a certificate signed for a charger is valid. (default: 365)")
+    var csrValidityDays: Int?
+
+    @Option(help: "CPO name: a charger's CSR must carry it as O (its CN must be the charge point id). Unchecked unless given.")
+    var cpoName: String?
+
     /// Flags over the config file over defaults; a bad value is a usage error naming the fix.
     func resolve() throws -> ServerConfiguration {
         var c = ServerConfiguration()
@@ -212,6 +229,21 @@ struct OcppServeCommand: AsyncParsableCommand {
             c.metricsChargers = v
         }
         if let alerts = file.alerts { c.alerts = alerts }
+        switch (csrCaCert ?? file.csrCaCert, csrCaKey ?? file.csrCaKey) {
+        case (let certificate?, let key?):
+            c.csrCACertPath = certificate
+            c.csrCAKeyPath = key
+        case (nil, nil): break
+        default: throw ValidationError("--csr-ca-cert and --csr-ca-key go together: give both files, or neither")
+        }
+        if let v = csrValidityDays ?? file.csrValidityDays {
+            guard (1...36_500).contains(v) else { throw ValidationError("--csr-validity-days expects 1 to 36500 days (got \(v))") }
+            c.csrValidityDays = v
+        }
+        if let v = cpoName ?? file.cpoName {
+            guard !v.isEmpty, v.count <= 64 else { throw ValidationError("--cpo-name expects 1 to 64 characters") }
+            c.cpoName = v
+        }
         if let v = logLevel ?? file.logLevel {
             guard Logger.Level(rawValue: v) != nil else { throw ValidationError("--log-level expects trace, debug, info, notice, warning, error or critical") }
             c.logLevel = v

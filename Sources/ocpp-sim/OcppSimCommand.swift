@@ -101,6 +101,20 @@ struct OcppSimCommand: AsyncParsableCommand {
     )
     var password: String?
 
+    @Option(help: "Security extension: the CpoName configuration key, the O of the CSRs the chargers send (SignCertificate).")
+    var cpoName: String?
+
+    @Flag(help: "Security extension: send SecurityEventNotification StartupOfTheDevice at each boot (as EVerest does) and ResetOrReboot at a reset.")
+    var securityEvents = false
+
+    @Option(
+        help: """
+            Security extension: directory where each charger writes the certificate the central system signed for it \
+            (<id>.pem, chain leaf first) and its key (<id>.key.pem), as it starts using them.
+            """
+    )
+    var certificateDir: String?
+
     @Option(help: "Log level on stderr: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "warning"
 
@@ -171,13 +185,16 @@ struct OcppSimCommand: AsyncParsableCommand {
         quirks.formUnion(quirk.compactMap(QuirkMode.init(rawValue:)))
         let origin = start.flatMap { Timestamp(parsing: $0)?.date } ?? Date()
         let stats = FleetStats(chargers: chargers, steadyStateOnly: plan.rate != nil)
-        let context = FleetContext(
+        var context = FleetContext(
             baseURL: url ?? ProcessInfo.processInfo.environment["OCPP_SIM_URL"] ?? "", template: chargerTemplate, scenario: plan,
             clock: SimClock(origin: origin, speed: speed), seed: seed, quirks: quirks,
             faults: .init(faultChance: faultRate, dropEvery: dropEvery, rebootLoop: rebootLoop), stats: stats,
             callTimeout: .milliseconds(Int64(callTimeout * 1000)), maxMessage: maxMessage, gate: ConnectGate(limit: connectConcurrency),
             logger: Logger(label: "ocpp-sim"), password: password.map { Array($0.utf8) }
         )
+        context.cpoName = cpoName ?? ""
+        context.securityEvents = securityEvents
+        context.certificateDirectory = certificateDir
         let runner = FleetRunner(context: context, chargers: chargers, prefix: prefix, firstNumber: firstNumber, duration: duration)
         let report = await runner.run()
         if json {

@@ -71,6 +71,10 @@ public enum ControlAPI {
     public static func explain(_ charger: String) -> String { "/v1/explain/\(segment(charger))" }
     public static func alerts(openOnly: Bool) -> String { "/v1/alerts" + (openOnly ? "?open=true" : "") }
     public static func alertTest(_ sink: String) -> String { "/v1/alerts/test/\(segment(sink))" }
+    /// SecurityEventNotifications received, oldest first (the newest `limit`).
+    public static func securityEvents(charger: String?, since: String?, limit: Int? = nil) -> String {
+        "/v1/security-events" + query([("charger", charger), ("since", since), ("limit", limit.map(String.init))])
+    }
 
     /// A query string from the items whose value is not nil (`?a=1&b=x`), values percent-encoded.
     public static func query(_ items: [(String, String?)]) -> String {

@@ -220,6 +220,23 @@ public enum StoreSchema {
                     """
             )
         }
+        // Issue 17, security extension: SecurityEventNotifications as the charger sent them (`at_ms` by its clock,
+        // `received_ms` by ours), and the last LogStatusNotification per charger beside its firmware status.
+        migrator.registerMigration("v8-security") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE security_events (
+                        id INTEGER PRIMARY KEY,
+                        charger_id TEXT NOT NULL, type TEXT NOT NULL, at_ms INTEGER NOT NULL, received_ms INTEGER NOT NULL,
+                        tech_info TEXT
+                    );
+                    CREATE INDEX security_events_by_charger ON security_events (charger_id, received_ms);
+                    CREATE INDEX security_events_received ON security_events (received_ms);
+                    ALTER TABLE chargers ADD COLUMN log_status TEXT;
+                    ALTER TABLE chargers ADD COLUMN log_status_ms INTEGER;
+                    """
+            )
+        }
         // Issue 17: a token limited to reading (GET only) and/or to a list of chargers (comma-separated; NULL: all).
         migrator.registerMigration("v10-token-rights") { db in
             try db.execute(

@@ -59,7 +59,7 @@ extension ChargerCommand {
                 ("meter", [detail.meterType, detail.meterSerialNumber].compactMap { $0 }.joined(separator: " ")), ("iccid", detail.iccid),
                 ("imsi", detail.imsi), ("heartbeat interval", detail.heartbeatInterval.map { "\($0) s" }), ("first seen", detail.firstSeen),
                 ("last boot", detail.lastBoot), ("last seen", s.lastSeen), ("firmware status", detail.firmwareStatus),
-                ("diagnostics status", detail.diagnosticsStatus),
+                ("diagnostics status", detail.diagnosticsStatus), ("log status", detail.logStatus),
             ]
             Output.table(["FIELD", "VALUE"], fields.map { [$0.0, Output.dash($0.1)] })
             if !s.connectors.isEmpty {

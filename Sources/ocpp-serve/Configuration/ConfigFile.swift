@@ -28,6 +28,11 @@ struct ConfigFile: Decodable, Equatable {
     var metricsChargers: Int?
     /// Alert rules and sinks (`AlertSettings`).
     var alerts: AlertSettings?
+    /// Security extension: the CA that signs chargers' CSRs.
+    var csrCaCert: String?
+    var csrCaKey: String?
+    var csrValidityDays: Int?
+    var cpoName: String?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case listen, db, validation, sync, socket, http, metrics, alerts
@@ -46,6 +51,10 @@ struct ConfigFile: Decodable, Equatable {
         case logLevel = "log-level"
         case commitInterval = "commit-interval"
         case limitGrace = "limit-grace"
+        case csrCaCert = "csr-ca-cert"
+        case csrCaKey = "csr-ca-key"
+        case csrValidityDays = "csr-validity-days"
+        case cpoName = "cpo-name"
     }
 
     struct Problem: Error, CustomStringConvertible {

@@ -63,6 +63,13 @@ struct ServerConfiguration: Sendable, Equatable {
     var http: Address?
     /// Alert rules and sinks; only from the config file.
     var alerts = AlertSettings()
+    /// The CA that signs chargers' CSRs (SignCertificate); without both files SignCertificate is answered Rejected.
+    var csrCACertPath: String?
+    var csrCAKeyPath: String?
+    /// Validity of a certificate signed for a charger.
+    var csrValidityDays = 365
+    /// The CPO name a CSR's O must equal (essentials §7: O = CpoName); nil: O is not checked.
+    var cpoName: String?
 
     struct Address: Sendable, Equatable {
         var host: String

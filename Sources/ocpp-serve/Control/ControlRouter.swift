@@ -81,6 +81,7 @@ struct ControlRouter: Sendable {
         }
         addLimitRoutes(to: router, transport: transport)
         addAlertRoutes(to: router)
+        addSecurityEventRoutes(to: router)
         router.get("/v1/tags") { _, _ in try ControlJSON.response(try await queries.tags()) }
         router.put("/v1/tags/:tag") { request, context in
             let tag = try Self.parameter(context, "tag")

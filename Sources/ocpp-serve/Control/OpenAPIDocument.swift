@@ -64,6 +64,12 @@ enum OpenAPIDocument {
                 "responses": ["200": ["description": "Events", "content": ["application/x-ndjson": ["schema": ["type": "object"]]]]],
             ]
         ]
+        paths["/v1/security-events"] = [
+            "get": operation(
+                "SecurityEventNotifications chargers sent (newest `limit`, default 100, oldest first)",
+                query: [("charger", "string"), ("since", "string"), ("limit", "integer")], answer: arrayOf("SecurityEventRecord")
+            )
+        ]
         paths["/v1/tags"] = ["get": operation("The id-tag authorization list", answer: arrayOf("TagRecord"))]
         paths["/v1/tags/{tag}"] = [
             "put": operation("Add or update an id tag (Accepted)", path: ["tag"], body: ref("TagUpdate"), answer: ref("TagRecord")),
@@ -146,6 +152,10 @@ enum OpenAPIDocument {
                 required: ["alerts", "sinks"]
             )),
             ("AlertTestResult", object([("sink", string), ("delivered", boolean), ("error", optionalString)], required: ["sink", "delivered"])),
+            ("SecurityEventRecord", object(
+                [("id", integer), ("charger", string), ("type", string), ("at", string), ("received", string), ("techInfo", optionalString)],
+                required: ["id", "charger", "type", "at", "received"]
+            )),
         ]
     }
 

@@ -50,8 +50,16 @@ struct ServerAssembly {
             database: database, writer: writer, commander: commander, registry: registry, events: events, logger: logger,
             graceSeconds: Int64(configuration.limitGraceSeconds)
         )
+        var signer: CSRSigner?
+        if let certificate = configuration.csrCACertPath, let key = configuration.csrCAKeyPath {
+            do throws(CSRSigner.Refusal) {
+                signer = try CSRSigner(certificatePath: certificate, keyPath: key, validityDays: configuration.csrValidityDays, cpoName: configuration.cpoName)
+            } catch {
+                throw ServerStartError(error.description)
+            }
+        }
         let centralSystem = CentralSystem(configuration: configuration, writer: writer, database: database, events: events, limits: limits, logger: logger,
-            metrics: metrics)
+            metrics: metrics, signer: signer, commander: commander)
         let credentials = ChargerCredentials(minimumProfile: configuration.securityProfile, writer: writer, logger: logger)
         do { try credentials.load(from: database) } catch { throw ServerStartError("cannot read charger keys: \(error)") }
         let endpoint = ChargerEndpoint(

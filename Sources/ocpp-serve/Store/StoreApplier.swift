@@ -133,6 +133,16 @@ enum StoreApplier {
                 .execute(arguments: [status, atMs, chargerID])
             return .done
 
+        case .securityEvent(let chargerID, let type, let atMs, let receivedMs, let techInfo):
+            try db.cachedStatement(sql: "INSERT INTO security_events(charger_id, type, at_ms, received_ms, tech_info) VALUES (?,?,?,?,?)")
+                .execute(arguments: [chargerID, type, atMs, receivedMs, techInfo])
+            return .done
+
+        case .logStatus(let chargerID, let status, let atMs):
+            try db.cachedStatement(sql: "UPDATE chargers SET log_status = ?, log_status_ms = ? WHERE id = ?")
+                .execute(arguments: [status, atMs, chargerID])
+            return .done
+
         case .diagnosticsStatus(let chargerID, let status, let atMs):
             try db.cachedStatement(sql: "UPDATE chargers SET diagnostics_status = ?, diagnostics_status_ms = ? WHERE id = ?")
                 .execute(arguments: [status, atMs, chargerID])

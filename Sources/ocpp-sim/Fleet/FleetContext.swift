@@ -29,6 +29,11 @@ struct FleetContext: Sendable {
     var vendorId = "org.ocpp-tools.sim"
     /// Security Profile 1: the AuthorizationKey every charger starts with, sent as HTTP Basic (user = charger id).
     var password: [UInt8]?
+    /// Security extension: the CpoName key's start value (O of the CSR), StartupOfTheDevice at boot, and where signed
+    /// certificates are written.
+    var cpoName = ""
+    var securityEvents = false
+    var certificateDirectory: String?
 
     func url(for id: String) -> String {
         baseURL.hasSuffix("/") ? baseURL + id : baseURL + "/" + id
