@@ -86,19 +86,23 @@ import Testing
 
     @Test func theControlSocketIsNeverOpenToOtherUsersEvenUnderAPermissiveUmask() async throws {
         let server = try await ServerProcess(umask: "000")
-        var modes: [mode_t] = []
-        var info = stat()
+        func attributes(_ path: String) -> [FileAttributeKey: Any]? { try? FileManager.default.attributesOfItem(atPath: path) }
+        func mode(_ path: String) -> Int? { (attributes(path)?[.posixPermissions] as? NSNumber)?.intValue }
+        var modes: [Int] = []
         for _ in 0..<100 {
-            if stat(server.socketPath, &info) == 0 {
-                modes.append(info.st_mode & 0o777)
-                if info.st_mode & 0o777 == 0o660 { break }
+            if let mode = mode(server.socketPath) {
+                modes.append(mode)
+                if mode == 0o660 { break }
             }
             try await Task.sleep(for: .milliseconds(20))
         }
         #expect(modes.last == 0o660, "\(modes.map { String($0, radix: 8) })")
         #expect(modes.allSatisfy { $0 & 0o007 == 0 }, "the socket was open to others: \(modes.map { String($0, radix: 8) })")
-        #expect(info.st_uid == getuid() && (info.st_mode & S_IFMT) == S_IFSOCK)
-        #expect(stat(server.databasePath, &info) == 0 && info.st_mode & 0o007 == 0, "database mode \(String(info.st_mode & 0o777, radix: 8))")
+        let socket = attributes(server.socketPath)
+        #expect((socket?[.ownerAccountID] as? NSNumber)?.uint32Value == getuid())
+        #expect(socket?[.type] as? FileAttributeType == .typeSocket)
+        let database = try #require(mode(server.databasePath))
+        #expect(database & 0o007 == 0, "database mode \(String(database, radix: 8))")
         let chargers = try await ControlEndToEndTests.ctl(server, ["chargers"])
         #expect(chargers.status == 0, "the server's own user reaches the socket: \(chargers.stderr)")
         _ = await server.stop()
