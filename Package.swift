@@ -40,7 +40,7 @@ let package = Package(
                 p("NIOWebSocket", "swift-nio"), p("Logging", "swift-log"), p("ServiceLifecycle", "swift-service-lifecycle"), p("UnixSignals", "swift-service-lifecycle"),
                 p("GRDB", "GRDB.swift"), p("GRDBSQLite", "GRDB.swift"), p("Yams", "Yams"), p("Crypto", "swift-crypto"), p("CryptoExtras", "swift-crypto"),
                 p("Metrics", "swift-metrics"), p("CoreMetrics", "swift-metrics"), p("Prometheus", "swift-prometheus"),
-                p("AsyncHTTPClient", "async-http-client"), p("NIOSSL", "swift-nio-ssl"), p("HummingbirdTLS", "hummingbird"),
+                p("AsyncHTTPClient", "async-http-client"), p("NIOSSL", "swift-nio-ssl"), p("HummingbirdTLS", "hummingbird"), p("HummingbirdCore", "hummingbird"),
                 p("X509", "swift-certificates"), p("SwiftASN1", "swift-asn1"),
             ],
             swiftSettings: strict

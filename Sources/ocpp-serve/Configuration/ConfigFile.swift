@@ -26,6 +26,10 @@ struct ConfigFile: Decodable, Equatable {
     var http: String?
     var metrics: String?
     var metricsChargers: Int?
+    var tlsListen: String?
+    var tlsCert: String?
+    var tlsKey: String?
+    var tlsClientCa: String?
     /// Alert rules and sinks (`AlertSettings`).
     var alerts: AlertSettings?
 
@@ -46,6 +50,10 @@ struct ConfigFile: Decodable, Equatable {
         case logLevel = "log-level"
         case commitInterval = "commit-interval"
         case limitGrace = "limit-grace"
+        case tlsListen = "tls-listen"
+        case tlsCert = "tls-cert"
+        case tlsKey = "tls-key"
+        case tlsClientCa = "tls-client-ca"
     }
 
     struct Problem: Error, CustomStringConvertible {
