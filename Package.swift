@@ -49,7 +49,7 @@ let package = Package(
             name: "ocpp-ctl",
             dependencies: [
                 "Shared", "CReadline", p("ArgumentParser", "swift-argument-parser"), p("AsyncHTTPClient", "async-http-client"),
-                p("NIOCore", "swift-nio"), p("NIOHTTP1", "swift-nio"), p("Logging", "swift-log"),
+                p("NIOCore", "swift-nio"), p("NIOHTTP1", "swift-nio"), p("Logging", "swift-log"), p("NIOSSL", "swift-nio-ssl"),
             ],
             swiftSettings: strict
         ),

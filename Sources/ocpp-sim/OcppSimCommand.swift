@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import NIOSSL
 import Shared
 
 @main
@@ -101,6 +102,20 @@ struct OcppSimCommand: AsyncParsableCommand {
     )
     var password: String?
 
+    @Option(help: "wss://: CA certificates (PEM) to trust for the server certificate, instead of the system's roots.")
+    var tlsCa: String?
+
+    @Option(
+        help: """
+            Security profile 3: client certificate (PEM, leaf first) presented on wss://; {id} in the path is replaced by \
+            each charger's id (e.g. certs/{id}.pem), as the certificate's CN must be the charger id. Needs --client-key.
+            """
+    )
+    var clientCert: String?
+
+    @Option(help: "Private key (PEM) of --client-cert; {id} is replaced by the charger id.")
+    var clientKey: String?
+
     @Option(help: "Log level on stderr: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "warning"
 
@@ -132,6 +147,7 @@ struct OcppSimCommand: AsyncParsableCommand {
         if Logger.Level(rawValue: logLevel) == nil {
             throw ValidationError("--log-level expects trace, debug, info, notice, warning, error or critical")
         }
+        if (clientCert == nil) != (clientKey == nil) { throw ValidationError("--client-cert and --client-key go together: give both PEM files") }
         if let start, Timestamp(parsing: start) == nil { throw ValidationError("--start expects an RFC 3339 time like 2026-12-05T18:00:00Z") }
         if !list {
             guard let url = url ?? ProcessInfo.processInfo.environment["OCPP_SIM_URL"] else {
@@ -171,13 +187,27 @@ struct OcppSimCommand: AsyncParsableCommand {
         quirks.formUnion(quirk.compactMap(QuirkMode.init(rawValue:)))
         let origin = start.flatMap { Timestamp(parsing: $0)?.date } ?? Date()
         let stats = FleetStats(chargers: chargers, steadyStateOnly: plan.rate != nil)
-        let context = FleetContext(
+        var context = FleetContext(
             baseURL: url ?? ProcessInfo.processInfo.environment["OCPP_SIM_URL"] ?? "", template: chargerTemplate, scenario: plan,
             clock: SimClock(origin: origin, speed: speed), seed: seed, quirks: quirks,
             faults: .init(faultChance: faultRate, dropEvery: dropEvery, rebootLoop: rebootLoop), stats: stats,
             callTimeout: .milliseconds(Int64(callTimeout * 1000)), maxMessage: maxMessage, gate: ConnectGate(limit: connectConcurrency),
             logger: Logger(label: "ocpp-sim"), password: password.map { Array($0.utf8) }
         )
+        if let tlsCa {
+            do { context.tlsTrustRoots = try NIOSSLCertificate.fromPEMFile(tlsCa) } catch {
+                throw ValidationError("cannot read --tls-ca \(tlsCa): \(error)")
+            }
+        }
+        if let clientCert, let clientKey {
+            // Fail at once on a fixed path; per-charger files ({id}) are read by each charger.
+            if !clientCert.contains("{id}") && !clientKey.contains("{id}") {
+                do { _ = try ClientIdentity.read(certificatePath: clientCert, keyPath: clientKey) } catch {
+                    throw ValidationError("--client-cert/--client-key: \(error)")
+                }
+            }
+            context.clientCertificate = (clientCert, clientKey)
+        }
         let runner = FleetRunner(context: context, chargers: chargers, prefix: prefix, firstNumber: firstNumber, duration: duration)
         let report = await runner.run()
         if json {

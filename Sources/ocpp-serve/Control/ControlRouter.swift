@@ -77,6 +77,7 @@ struct ControlRouter: Sendable {
             try await eventsResponse(request)
         }
         addLimitRoutes(to: router, transport: transport)
+        addSecurityRoutes(to: router, transport: transport)
         addAlertRoutes(to: router)
         router.get("/v1/tags") { _, _ in try ControlJSON.response(try await queries.tags()) }
         router.put("/v1/tags/:tag") { request, context in
