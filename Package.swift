@@ -82,7 +82,7 @@ let package = Package(
             dependencies: [
                 "ocpp-serve", "ocpp-ctl", "ocpp-sim", "ocpp-report", "Shared", p("GRDB", "GRDB.swift"), p("HummingbirdWSClient", "hummingbird-websocket"),
                 p("HTTPTypes", "swift-http-types"), p("Logging", "swift-log"), p("AsyncHTTPClient", "async-http-client"),
-                p("NIOCore", "swift-nio"), p("NIOEmbedded", "swift-nio"), p("NIOHTTP1", "swift-nio"), p("NIOWebSocket", "swift-nio"),
+                p("NIOCore", "swift-nio"), p("NIOEmbedded", "swift-nio"), p("NIOHTTP1", "swift-nio"), p("NIOWebSocket", "swift-nio"), p("NIOPosix", "swift-nio"),
                 p("NIOSSL", "swift-nio-ssl"), p("X509", "swift-certificates"), p("SwiftASN1", "swift-asn1"), p("Crypto", "swift-crypto"),
             ],
             swiftSettings: strict

@@ -1,0 +1,238 @@
+import AsyncHTTPClient
+import Foundation
+import GRDB
+import NIOCore
+import NIOSSL
+import Shared
+import Testing
+
+/// Security Profiles 2 and 3 against the real binaries: the wss port, no fallback to plain ws, client certificates,
+/// SIGHUP reload and the HTTP API over https. Certificates come from `TestPKI`.
+@Suite struct TLSSecurityProfileTests {
+    static let password = SecurityProfileTests.password
+
+    static func tlsArguments(_ pki: TestPKI, clientCA: Bool = true) -> [String] {
+        ["--tls-listen", "127.0.0.1:0", "--tls-cert", pki.server.certificate, "--tls-key", pki.server.key]
+            + (clientCA ? ["--tls-client-ca", pki.caFile] : [])
+    }
+
+    static func refusals(_ server: ServerProcess, _ id: String) -> [String] {
+        server.stderr.filter { $0.contains("connection refused") && $0.contains(id) }
+    }
+
+    static func storedFrames(_ server: ServerProcess, _ id: String) async throws -> Int? {
+        try await SimulatorEndToEndTests.database(server).read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM frames WHERE charger_id = ?", arguments: [id])
+        }
+    }
+
+    /// Expects one more refusal line for `id` than `before`, naming `reason`.
+    static func expectRefusal(_ server: ServerProcess, _ id: String, after before: Int, _ reason: String) async throws {
+        try await SimulatorEndToEndTests.waitUntil(seconds: 5) { refusals(server, id).count == before + 1 }
+        let lines = refusals(server, id)
+        #expect(lines.count == before + 1, "logged once per refusal: \(lines)")
+        #expect(lines.last?.contains(reason) == true, "expected \(reason) in \(lines.last ?? "nothing")")
+    }
+
+    @Test func profileTwoChargerIsRefusedOverPlainWsAndWithoutItsPasswordOverTLS() async throws {
+        let pki = try TestPKI()
+        let server = try await ServerProcess(arguments: Self.tlsArguments(pki, clientCA: false) + ["--http", "127.0.0.1:0"])
+        let tlsPort = try #require(server.tlsPort)
+        let id = "TLS2-1"
+        // Profile 2 needs a password first.
+        let early = try await ControlEndToEndTests.ctl(server, ["charger", "security", id, "--profile", "2"])
+        #expect(early.status == 2, "\(early.stderr)")
+        #expect(early.stderr.contains("set a password first"), "\(early.stderr)")
+        #expect(try await ControlEndToEndTests.ctl(server, ["charger", "password", "set", id, "--password", Self.password]).status == 0)
+        let set = try await ControlEndToEndTests.ctl(server, ["charger", "security", id, "--profile", "2", "--json"])
+        #expect(set.status == 0, "\(set.stderr)")
+        let setAnswer = try JSONParser.parse(set.stdout)
+        #expect(setAnswer["profile"] == 2 && setAnswer["previousProfile"] == 1 && setAnswer["password"] == .bool(true), "\(set.stdout)")
+        let shown = try await ControlEndToEndTests.ctl(server, ["charger", "security", id])
+        #expect(shown.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "\(id): security profile 2, password set")
+
+        let right = SecurityProfileTests.basic(id, Array(Self.password.utf8))
+        // Downgrade: the right password over plain ws is refused, no fallback.
+        let plain = try await SecurityProfileTests.handshake(server, id: id, authorization: right)
+        #expect(plain.hasPrefix("HTTP/1.1 401"), "\(plain)")
+        try await Self.expectRefusal(server, id, after: 0, "security profile 2 requires wss (TLS); plain ws refused")
+        // Over TLS: no password and a wrong one are refused; the right one gets the 101.
+        let none = try await TLSProbe.handshake(port: tlsPort, id: id, ca: pki.caFile)
+        #expect(none.head.hasPrefix("HTTP/1.1 401"), "\(none.head)")
+        #expect(none.serverSerial == pki.server.serial)
+        try await Self.expectRefusal(server, id, after: 1, "no Basic credentials (charger has a password)")
+        let wrong = try await TLSProbe.handshake(port: tlsPort, id: id, ca: pki.caFile, authorization: SecurityProfileTests.basic(id, Array("wrong-password-123456".utf8)))
+        #expect(wrong.head.hasPrefix("HTTP/1.1 401"), "\(wrong.head)")
+        try await Self.expectRefusal(server, id, after: 2, "wrong password")
+        let good = try await TLSProbe.handshake(port: tlsPort, id: id, ca: pki.caFile, authorization: right)
+        #expect(good.head.hasPrefix("HTTP/1.1 101"), "\(good.head)")
+        #expect(good.head.contains("Sec-WebSocket-Protocol: ocpp1.6"))
+        #expect(try await Self.storedFrames(server, id) == 0)
+
+        // Counted: one transport refusal, two auth refusals (scraped over https, trusting the test CA).
+        let metrics = try await Self.httpsGet("https://127.0.0.1:\(try #require(server.httpPort))/metrics", ca: pki.caFile)
+        #expect(metrics.contains(#"ocpp_connections_refused_total{reason="transport"} 1"#), "\(metrics.split(separator: "\n").filter { $0.contains("refused") })")
+        #expect(metrics.contains(#"ocpp_connections_refused_total{reason="auth"} 2"#))
+        // charger ID shows the profile.
+        let detail = try await ControlEndToEndTests.ctl(server, ["charger", id])
+        #expect(detail.stdout.contains("security profile") && detail.stdout.split(separator: "\n").contains { $0.hasPrefix("security profile") && $0.hasSuffix("2") })
+        #expect(await server.stop() == 0)
+    }
+
+    @Test func mutualTLSRefusesAnotherCAAnExpiredCertificateAndAnotherChargersSubject() async throws {
+        let pki = try TestPKI()
+        let server = try await ServerProcess(arguments: Self.tlsArguments(pki))
+        let tlsPort = try #require(server.tlsPort)
+        let id = "TLS3-1"
+        let set = try await ControlEndToEndTests.ctl(server, ["charger", "security", id, "--profile", "3", "--json"])
+        #expect(set.status == 0, "\(set.stderr)")
+        #expect(try JSONParser.parse(set.stdout)["password"] == .bool(false))
+
+        let cases: [(TestPKI.Issued?, String)] = [
+            (nil, "security profile 3 requires a client certificate"),
+            (try pki.foreignClient(id), "not issued by the --tls-client-ca CA"),
+            (try pki.expiredClient(id), "client certificate expired"),
+            (try pki.client("TLS3-OTHER"), "client certificate CN TLS3-OTHER is not the charge point id"),
+        ]
+        for (index, (certificate, reason)) in cases.enumerated() {
+            let answer = try await TLSProbe.handshake(port: tlsPort, id: id, ca: pki.caFile, clientCertificate: certificate)
+            #expect(answer.head.hasPrefix("HTTP/1.1 401"), "\(reason): \(answer.head)")
+            try await Self.expectRefusal(server, id, after: index, reason)
+        }
+        // Plain ws is refused as well, even with a (now meaningless) Basic header.
+        #expect(try await SecurityProfileTests.handshake(server, id: id, authorization: SecurityProfileTests.basic(id, Array(Self.password.utf8))).hasPrefix("HTTP/1.1 401"))
+        try await Self.expectRefusal(server, id, after: cases.count, "security profile 3 requires wss")
+        // Its own certificate gets the 101, without a password.
+        let good = try await TLSProbe.handshake(port: tlsPort, id: id, ca: pki.caFile, clientCertificate: try pki.client(id))
+        #expect(good.head.hasPrefix("HTTP/1.1 101"), "\(good.head)")
+        // A profile-2 charger on the same port needs no certificate.
+        #expect(try await ControlEndToEndTests.ctl(server, ["charger", "password", "set", "TLS2-2", "--password", Self.password]).status == 0)
+        #expect(try await ControlEndToEndTests.ctl(server, ["charger", "security", "TLS2-2", "--profile", "2"]).status == 0)
+        let profileTwo = try await TLSProbe.handshake(port: tlsPort, id: "TLS2-2", ca: pki.caFile, authorization: SecurityProfileTests.basic("TLS2-2", Array(Self.password.utf8)))
+        #expect(profileTwo.head.hasPrefix("HTTP/1.1 101"), "\(profileTwo.head)")
+        #expect(try await Self.storedFrames(server, id) == 0)
+        #expect(await server.stop() == 0)
+    }
+
+    @Test func profileThreeSimulatorBootsAndRunsASession() async throws {
+        let pki = try TestPKI()
+        let server = try await ServerProcess(arguments: Self.tlsArguments(pki) + ["--security-profile", "3", "--unknown-tags", "accept"])
+        let tlsPort = try #require(server.tlsPort)
+        _ = try pki.client("TLSSIM0001")
+        let pattern = pki.directory.appendingPathComponent("client-{id}").path
+        let run = try await ToolRun.run(
+            "ocpp-sim",
+            [
+                "--url", "wss://127.0.0.1:\(tlsPort)/ocpp", "--json", "--prefix", "TLSSIM", "--tls-ca", pki.caFile, "--client-cert", pattern + ".pem",
+                "--client-key", pattern + ".key", "--scenario", "once", "--speed", "1200", "--duration", "60",
+            ],
+            timeout: 90
+        )
+        #expect(run.status == 0, "\(run.stdout.prefix(1000)) \(run.stderr.suffix(1000))")
+        #expect(try JSONParser.parse(run.stdout)["sessions"]?.arrayValue?.count == 1)
+        let boot = try await SimulatorEndToEndTests.database(server).read { db in
+            try Row.fetchOne(db, sql: "SELECT registration, vendor FROM chargers WHERE id = 'TLSSIM0001'")
+        }
+        #expect(boot?["registration"] == "Accepted")
+        // The server minimum 3 refuses the same charger over plain ws and without a certificate.
+        let plain = try await ToolRun.run(
+            "ocpp-sim", ["--url", server.url, "--json", "--prefix", "TLSSIM", "--scenario", "once", "--duration", "3"], timeout: 30
+        )
+        #expect(plain.status != 0)
+        #expect(Self.refusals(server, "TLSSIM0001").contains { $0.contains("security profile 3 requires wss") })
+        #expect(await server.stop() == 0)
+    }
+
+    @Test func sighupReloadServesTheNewCertificateAndKeepsConnectedChargers() async throws {
+        let pki = try TestPKI()
+        let server = try await ServerProcess(arguments: Self.tlsArguments(pki) + ["--unknown-tags", "accept"])
+        let tlsPort = try #require(server.tlsPort)
+        let before = try await TLSProbe.handshake(port: tlsPort, id: "PROBE", ca: pki.caFile)
+        #expect(before.serverSerial == pki.server.serial)
+
+        // A charger connected over wss before the reload.
+        let sim = Process()
+        sim.executableURL = ServerProcess.binary("ocpp-sim")
+        sim.arguments = [
+            "--url", "wss://127.0.0.1:\(tlsPort)/ocpp", "--prefix", "HUP", "--tls-ca", pki.caFile, "--scenario", "idle", "--duration", "60",
+        ]
+        sim.standardOutput = FileHandle.nullDevice
+        sim.standardError = FileHandle.nullDevice
+        try sim.run()
+        defer { if sim.isRunning { sim.terminate() } }
+        try await SimulatorEndToEndTests.waitUntil { try await SimulatorEndToEndTests.connected(server, "HUP0001") }
+
+        // New certificate in place of the old files, then SIGHUP.
+        let renewed = try pki.anotherServerCertificate(file: "renewed")
+        try Self.replace(server: pki.server, with: renewed)
+        kill(server.process.processIdentifier, SIGHUP)
+        var after = before
+        for _ in 0..<100 where after.serverSerial == before.serverSerial {
+            try await Task.sleep(for: .milliseconds(50))
+            after = try await TLSProbe.handshake(port: tlsPort, id: "PROBE", ca: pki.caFile)
+        }
+        #expect(after.serverSerial == renewed.serial)
+        #expect(server.process.isRunning)
+        // The charger connected before keeps its session: it answers a TriggerMessage Heartbeat, and never rebooted.
+        let trigger = try await ControlEndToEndTests.ctl(server, ["trigger", "HUP0001", "Heartbeat", "--json"])
+        #expect(trigger.status == 0, "\(trigger.stdout) \(trigger.stderr)")
+        try await SimulatorEndToEndTests.waitUntil(seconds: 10) {
+            try await SimulatorEndToEndTests.database(server).read { db in
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM frames WHERE charger_id = 'HUP0001' AND action = 'Heartbeat'") ?? 0 >= 1
+            }
+        }
+        let boots = try await SimulatorEndToEndTests.database(server).read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM frames WHERE charger_id = 'HUP0001' AND action = 'BootNotification'")
+        }
+        #expect(boots == 1)
+
+        // A broken file on reload keeps the certificate in use and says so.
+        try "not a certificate".write(toFile: pki.server.certificate, atomically: true, encoding: .utf8)
+        kill(server.process.processIdentifier, SIGHUP)
+        try await SimulatorEndToEndTests.waitUntil(seconds: 5) { server.stderr.contains { $0.contains("tls reload failed") } }
+        #expect(server.stderr.contains { $0.contains("tls reload failed, keeping the previous certificates") })
+        #expect(try await TLSProbe.handshake(port: tlsPort, id: "PROBE", ca: pki.caFile).serverSerial == renewed.serial)
+        #expect(try await SimulatorEndToEndTests.connected(server, "HUP0001"))
+        #expect(await server.stop() == 0)
+    }
+
+    @Test func httpAPIIsServedOverHTTPSAndOcppCtlTrustsItsCA() async throws {
+        let pki = try TestPKI()
+        let server = try await ServerProcess(arguments: Self.tlsArguments(pki, clientCA: false) + ["--http", "127.0.0.1:0"])
+        let httpPort = try #require(server.httpPort)
+        let created = try await ControlEndToEndTests.ctl(server, ["token", "create", "tls-test", "--json"])
+        #expect(created.status == 0, "\(created.stderr)")
+        let token = try #require(try JSONParser.parse(created.stdout)["token"]?.stringValue)
+        let base = "https://127.0.0.1:\(httpPort)"
+        #expect(try await ControlEndToEndTests.ctl(server, ["charger", "password", "set", "API-1", "--password", Self.password]).status == 0)
+        let remote = try await ToolRun.run("ocpp-ctl", ["--url", base, "--token", token, "--tls-ca", pki.caFile, "charger", "security", "API-1", "--profile", "2", "--json"])
+        #expect(remote.status == 0, "\(remote.stderr)")
+        #expect(try JSONParser.parse(remote.stdout)["profile"] == 2)
+        let read = try await ToolRun.run("ocpp-ctl", ["--url", base, "--token", token, "--tls-ca", pki.caFile, "charger", "security", "API-1", "--json"])
+        #expect(try JSONParser.parse(read.stdout)["profile"] == 2)
+        // Without the CA the server certificate is not trusted: the server cannot be reached (exit 5).
+        let untrusted = try await ToolRun.run("ocpp-ctl", ["--url", base, "--token", token, "chargers"])
+        #expect(untrusted.status == 5, "\(untrusted.stderr)")
+        // Plain http on the https port gets no API answer.
+        let plain = try await ToolRun.run("ocpp-ctl", ["--url", "http://127.0.0.1:\(httpPort)", "--token", token, "chargers"])
+        #expect(plain.status != 0)
+        #expect(await server.stop() == 0)
+    }
+
+    /// Writes `renewed`'s certificate and key over `current`'s files (what an operator does before SIGHUP).
+    static func replace(server current: TestPKI.Issued, with renewed: TestPKI.Issued) throws {
+        try String(contentsOfFile: renewed.certificate, encoding: .utf8).write(toFile: current.certificate, atomically: true, encoding: .utf8)
+        try String(contentsOfFile: renewed.key, encoding: .utf8).write(toFile: current.key, atomically: true, encoding: .utf8)
+    }
+
+    static func httpsGet(_ url: String, ca: String) async throws -> String {
+        var configuration = HTTPClient.Configuration()
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.trustRoots = .file(ca)
+        configuration.tlsConfiguration = tls
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        defer { _ = client.shutdown() }
+        let response = try await client.execute(HTTPClientRequest(url: url), timeout: .seconds(10))
+        return String(buffer: try await response.body.collect(upTo: 16 << 20))
+    }
+}
