@@ -154,6 +154,10 @@ struct OcppSimCommand: AsyncParsableCommand {
                 throw ValidationError("missing --url (e.g. --url ws://127.0.0.1:9000/ocpp)")
             }
             guard url.hasPrefix("ws://") || url.hasPrefix("wss://") else { throw ValidationError("--url must start with ws:// or wss:// (got \(url))") }
+            // The WebSocket client sends the URL's host as TLS SNI, which may not be an IP address.
+            if url.hasPrefix("wss://"), let host = URLComponents(string: url)?.host, host.allSatisfy({ $0.isNumber || $0 == "." || $0 == ":" }) {
+                throw ValidationError("a wss:// --url needs the server's host name, not an IP address (e.g. wss://localhost:9443/ocpp; the certificate must name it)")
+            }
         }
     }
 

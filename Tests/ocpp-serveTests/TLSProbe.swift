@@ -19,6 +19,7 @@ enum TLSProbe {
         var configuration = TLSConfiguration.makeClientConfiguration()
         configuration.minimumTLSVersion = .tlsv12
         configuration.trustRoots = .file(ca)
+        configuration.certificateVerification = .noHostnameVerification
         if let clientCertificate {
             configuration.certificateChain = try NIOSSLCertificate.fromPEMFile(clientCertificate.certificate).map { .certificate($0) }
             configuration.privateKey = .privateKey(try NIOSSLPrivateKey(file: clientCertificate.key, format: .pem))
@@ -35,6 +36,16 @@ enum TLSProbe {
         request += "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: ocpp1.6\r\n"
         if let authorization { request += "Authorization: \(authorization)\r\n" }
         request += "\r\n"
+        // The client handshake starts when the channel is active; read the server's certificate once it is done,
+        // before a refusal closes the channel (which removes the TLS handler).
+        var serverSerial = "none"
+        for _ in 0..<200 {
+            if let peer = try await channel.channel.nioSSL_peerCertificate().get() {
+                serverSerial = "\(try Certificate(derEncoded: try peer.toDERBytes()).serialNumber)"
+                break
+            }
+            try await Task.sleep(for: .milliseconds(10))
+        }
         let head = try await channel.executeThenClose { inbound, outbound in
             try await outbound.write(ByteBuffer(string: request))
             var text = ""
@@ -44,12 +55,7 @@ enum TLSProbe {
             }
             return text
         }
-        return Answer(serverSerial: try await serial(of: channel.channel), head: head)
+        return Answer(serverSerial: serverSerial, head: head)
     }
 
-    /// The server certificate's serial; the TLS handler stays in the pipeline after the channel closed.
-    private static func serial(of channel: any Channel) async throws -> String {
-        let peer = try await channel.nioSSL_peerCertificate().get()
-        return try peer.map { try Certificate(derEncoded: try $0.toDERBytes()) }.map { "\($0.serialNumber)" } ?? "none"
-    }
 }
