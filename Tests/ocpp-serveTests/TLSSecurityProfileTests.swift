@@ -221,6 +221,55 @@ import Testing
         #expect(await server.stop() == 0)
     }
 
+    /// The independent client: PyPI's `ocpp` over `websockets` with an `ssl.SSLContext` (Tests/interop/charger.py)
+    /// runs a session at profiles 1 (ws + Basic), 2 (wss + Basic) and 3 (wss + client certificate).
+    @Test func pythonOcppChargerRunsASessionAtProfilesOneTwoAndThree() async throws {
+        let venv = try await SimulatorInteropTests.setUpVenv()
+        let pki = try TestPKI()
+        let server = try await ServerProcess(arguments: Self.tlsArguments(pki) + ["--unknown-tags", "accept"])
+        let tlsPort = try #require(server.tlsPort)
+        for (id, profile) in [("PYSEC1", "1"), ("PYSEC2", "2")] {
+            #expect(try await ControlEndToEndTests.ctl(server, ["charger", "password", "set", id, "--password", Self.password]).status == 0)
+            #expect(try await ControlEndToEndTests.ctl(server, ["charger", "security", id, "--profile", profile]).status == 0)
+        }
+        #expect(try await ControlEndToEndTests.ctl(server, ["charger", "security", "PYSEC3", "--profile", "3"]).status == 0)
+        let client = try pki.client("PYSEC3")
+        let wss = "wss://localhost:\(tlsPort)/ocpp"
+        let script = SimulatorInteropTests.repository.appendingPathComponent("Tests/interop/charger.py").path
+        func charger(_ arguments: [String]) async throws -> ToolRun {
+            try await ToolRun.run(executable: venv.appendingPathComponent("bin/python"), [script, "--wait", "0.5"] + arguments, timeout: 60)
+        }
+        let runs: [(String, [String], JSONValue)] = [
+            ("PYSEC1", ["--url", server.url, "--id", "PYSEC1", "--password", Self.password], .null),
+            ("PYSEC2", ["--url", wss, "--id", "PYSEC2", "--password", Self.password, "--ca", pki.caFile], "TLS"),
+            ("PYSEC3", ["--url", wss, "--id", "PYSEC3", "--ca", pki.caFile, "--cert", client.certificate, "--key", client.key], "TLS"),
+        ]
+        for (id, arguments, transport) in runs {
+            let run = try await charger(arguments)
+            #expect(run.status == 0, "\(id): \(run.stderr)")
+            let report = try JSONParser.parse(try #require(run.stdout.split(separator: "\n").last.map(String.init)))
+            #expect(report["answers"]?["boot"]?["status"] == "Accepted", "\(id)")
+            #expect(report["answers"]?["start"]?["status"] == "Accepted", "\(id)")
+            #expect(report["answers"]?["stop"] == "Accepted", "\(id)")
+            if transport == .null {
+                #expect(report["tls"] == .null, "\(id)")
+            } else {
+                let version = report["tls"]?["version"]?.stringValue ?? ""
+                #expect(version == "TLSv1.2" || version == "TLSv1.3", "\(id): \(version)")
+            }
+            let stored = try await SimulatorEndToEndTests.database(server).read { db in
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM transactions WHERE charger_id = ? AND stop_ms IS NOT NULL", arguments: [id])
+            }
+            #expect(stored == 1, "\(id)")
+        }
+        // No fallback for the independent client either: profile 2 over ws, profile 3 without its certificate.
+        let downgrade = try await charger(["--url", server.url, "--id", "PYSEC2", "--password", Self.password])
+        #expect(downgrade.status == 1 && downgrade.stderr.contains("401"), "\(downgrade.stderr)")
+        let noCertificate = try await charger(["--url", wss, "--id", "PYSEC3", "--ca", pki.caFile])
+        #expect(noCertificate.status == 1 && noCertificate.stderr.contains("401"), "\(noCertificate.stderr)")
+        #expect(await server.stop() == 0)
+    }
+
     /// Writes `renewed`'s certificate and key over `current`'s files (what an operator does before SIGHUP).
     static func replace(server current: TestPKI.Issued, with renewed: TestPKI.Issued) throws {
         try String(contentsOfFile: renewed.certificate, encoding: .utf8).write(toFile: current.certificate, atomically: true, encoding: .utf8)
