@@ -215,6 +215,10 @@ import Testing
         // Without the CA the server certificate is not trusted: the server cannot be reached (exit 5).
         let untrusted = try await ToolRun.run("ocpp-ctl", ["--url", base, "--token", token, "chargers"])
         #expect(untrusted.status == 5, "\(untrusted.stderr)")
+        // The OpenAPI document (over https) carries the security route.
+        let document = try JSONParser.parse(try await Self.httpsGet(base + "/v1/openapi.json", ca: pki.caFile))
+        #expect(document["paths"]?["/v1/chargers/{id}/security"]?["put"]?["requestBody"] != nil)
+        #expect(document["components"]?["schemas"]?["ChargerSecurity"]?["required"] == ["charger", "password"])
         // Plain http on the https port gets no API answer.
         let plain = try await ToolRun.run("ocpp-ctl", ["--url", "http://127.0.0.1:\(httpPort)", "--token", token, "chargers"])
         #expect(plain.status != 0)
@@ -268,6 +272,29 @@ import Testing
         let noCertificate = try await charger(["--url", wss, "--id", "PYSEC3", "--ca", pki.caFile])
         #expect(noCertificate.status == 1 && noCertificate.stderr.contains("401"), "\(noCertificate.stderr)")
         #expect(await server.stop() == 0)
+    }
+
+    @Test(arguments: [
+        (["--security-profile", "2"], "--security-profile 2 needs --tls-cert and --tls-key"),
+        (["--tls-cert", "a.pem"], "--tls-cert and --tls-key go together"),
+        (["--tls-cert", "a.pem", "--tls-key", "a.key", "--security-profile", "3"], "--security-profile 3 needs --tls-client-ca"),
+        (["--tls-client-ca", "ca.pem"], "--tls-client-ca needs --tls-cert and --tls-key"),
+        (["--security-profile", "4"], "--security-profile expects 0, 1, 2 or 3"),
+    ])
+    func tlsUsageErrorsNameTheFix(arguments: [String], message: String) async throws {
+        let run = try await ToolRun.run("ocpp-serve", ["--socket", "none", "--listen", "127.0.0.1:0", "--db", ":memory:"] + arguments)
+        #expect(run.status == 2)
+        #expect(run.stderrLines.count == 1 && run.stderr.contains(message), "\(run.stderr)")
+    }
+
+    @Test func aKeyThatIsNotTheCertificatesStopsTheStart() async throws {
+        let pki = try TestPKI()
+        let other = try pki.client("SOMEONE")
+        let run = try await ToolRun.run(
+            "ocpp-serve", ["--socket", "none", "--listen", "127.0.0.1:0", "--db", pki.directory.appendingPathComponent("db.sqlite").path, "--tls-listen", "127.0.0.1:0", "--tls-cert", pki.server.certificate, "--tls-key", other.key]
+        )
+        #expect(run.status != 0 && run.status != 2)
+        #expect(run.stderr.contains("--tls-cert and --tls-key do not make a TLS context"), "\(run.stderr)")
     }
 
     /// Writes `renewed`'s certificate and key over `current`'s files (what an operator does before SIGHUP).
