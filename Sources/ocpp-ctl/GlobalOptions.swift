@@ -13,7 +13,9 @@ struct GlobalOptions: ParsableArguments {
     @Option(help: "Seconds a charger command may wait for its turn and the charger's answer; exit 4 after that. (default: 30)")
     var timeout: Double?
 
-    @Option(help: "Use the server's HTTP API at this base URL (http://HOST:PORT, or https:// when ocpp-serve has --tls-cert) instead of the socket. Environment: OCPP_URL.")
+    @Option(
+        help: "Use the server's HTTP API at this base URL (http://HOST:PORT, https:// when ocpp-serve has --tls-cert) instead of the socket. Environment: OCPP_URL."
+    )
     var url: String?
 
     @Option(help: "Bearer token for --url. Environment: OCPP_TOKEN.")
@@ -33,7 +35,8 @@ struct GlobalOptions: ParsableArguments {
         let seconds = timeout ?? ControlAPI.defaultTimeout
         if let base = url ?? environment["OCPP_URL"] {
             return ControlClient(
-                endpoint: .http(baseURL: base, token: token ?? environment["OCPP_TOKEN"]), timeout: seconds, trustedCAFile: tlsCa ?? environment["OCPP_TLS_CA"]
+                endpoint: .http(baseURL: base, token: token ?? environment["OCPP_TOKEN"]), timeout: seconds,
+                trustedCAFile: tlsCa ?? environment["OCPP_TLS_CA"]
             )
         }
         let path = socket ?? environment["OCPP_SOCKET"] ?? ControlAPI.defaultSocketPath()

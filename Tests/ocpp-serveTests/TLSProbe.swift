@@ -11,10 +11,16 @@ enum TLSProbe {
     struct Answer: Sendable {
         var serverSerial: String
         var head: String
+        var version: TLSVersion?
     }
 
     static func handshake(
-        port: Int, id: String, ca: String, clientCertificate: TestPKI.Issued? = nil, authorization: String? = nil
+        port: Int,
+        id: String,
+        ca: String,
+        clientCertificate: TestPKI.Issued? = nil,
+        authorization: String? = nil,
+        configure: (inout TLSConfiguration) -> Void = { _ in }
     ) async throws -> Answer {
         var configuration = TLSConfiguration.makeClientConfiguration()
         configuration.minimumTLSVersion = .tlsv12
@@ -24,6 +30,7 @@ enum TLSProbe {
             configuration.certificateChain = try NIOSSLCertificate.fromPEMFile(clientCertificate.certificate).map { .certificate($0) }
             configuration.privateKey = .privateKey(try NIOSSLPrivateKey(file: clientCertificate.key, format: .pem))
         }
+        configure(&configuration)
         let context = try NIOSSLContext(configuration: configuration)
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connect(host: "127.0.0.1", port: port) { channel in
@@ -39,9 +46,11 @@ enum TLSProbe {
         // The client handshake starts when the channel is active; read the server's certificate once it is done,
         // before a refusal closes the channel (which removes the TLS handler).
         var serverSerial = "none"
+        var version: TLSVersion?
         for _ in 0..<200 {
             if let peer = try await channel.channel.nioSSL_peerCertificate().get() {
                 serverSerial = "\(try Certificate(derEncoded: try peer.toDERBytes()).serialNumber)"
+                version = try await channel.channel.nioSSL_tlsVersion().get()
                 break
             }
             try await Task.sleep(for: .milliseconds(10))
@@ -55,7 +64,7 @@ enum TLSProbe {
             }
             return text
         }
-        return Answer(serverSerial: serverSerial, head: head)
+        return Answer(serverSerial: serverSerial, head: head, version: version)
     }
 
 }

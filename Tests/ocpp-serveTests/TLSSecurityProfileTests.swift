@@ -61,7 +61,12 @@ import Testing
         #expect(none.head.hasPrefix("HTTP/1.1 401"), "\(none.head)")
         #expect(none.serverSerial == pki.server.serial)
         try await Self.expectRefusal(server, id, after: 1, "no Basic credentials (charger has a password)")
-        let wrong = try await TLSProbe.handshake(port: tlsPort, id: id, ca: pki.caFile, authorization: SecurityProfileTests.basic(id, Array("wrong-password-123456".utf8)))
+        let wrong = try await TLSProbe.handshake(
+            port: tlsPort,
+            id: id,
+            ca: pki.caFile,
+            authorization: SecurityProfileTests.basic(id, Array("wrong-password-123456".utf8))
+        )
         #expect(wrong.head.hasPrefix("HTTP/1.1 401"), "\(wrong.head)")
         try await Self.expectRefusal(server, id, after: 2, "wrong password")
         let good = try await TLSProbe.handshake(port: tlsPort, id: id, ca: pki.caFile, authorization: right)
@@ -71,11 +76,46 @@ import Testing
 
         // Counted: one transport refusal, two auth refusals (scraped over https, trusting the test CA).
         let metrics = try await Self.httpsGet("https://127.0.0.1:\(try #require(server.httpPort))/metrics", ca: pki.caFile)
-        #expect(metrics.contains(#"ocpp_connections_refused_total{reason="transport"} 1"#), "\(metrics.split(separator: "\n").filter { $0.contains("refused") })")
+        #expect(
+            metrics.contains(#"ocpp_connections_refused_total{reason="transport"} 1"#),
+            "\(metrics.split(separator: "\n").filter { $0.contains("refused") })"
+        )
         #expect(metrics.contains(#"ocpp_connections_refused_total{reason="auth"} 2"#))
         // charger ID shows the profile.
         let detail = try await ControlEndToEndTests.ctl(server, ["charger", id])
-        #expect(detail.stdout.contains("security profile") && detail.stdout.split(separator: "\n").contains { $0.hasPrefix("security profile") && $0.hasSuffix("2") })
+        #expect(
+            detail.stdout.contains("security profile")
+                && detail.stdout.split(separator: "\n").contains { $0.hasPrefix("security profile") && $0.hasSuffix("2") }
+        )
+        #expect(await server.stop() == 0)
+    }
+
+    /// OCTT TC_086: TLS 1.2 with the whitepaper's AES-GCM suites (here ECDHE-ECDSA: the test certificate is P-256),
+    /// or TLS 1.3; older versions and other TLS 1.2 suites fail the handshake, logged once with the peer address.
+    @Test func tlsTwelveNeedsTheWhitepapersSuitesAndOlderVersionsFail() async throws {
+        let pki = try TestPKI()
+        let server = try await ServerProcess(arguments: Self.tlsArguments(pki, clientCA: false))
+        let tlsPort = try #require(server.tlsPort)
+        for suite in [NIOTLSCipher.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, .TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384] {
+            let answer = try await TLSProbe.handshake(port: tlsPort, id: "SUITE", ca: pki.caFile) {
+                $0.maximumTLSVersion = .tlsv12
+                $0.cipherSuiteValues = [suite]
+            }
+            #expect(answer.head.hasPrefix("HTTP/1.1 101") && answer.version == .tlsv12, "\(suite): \(answer.head)")
+        }
+        #expect(try await TLSProbe.handshake(port: tlsPort, id: "SUITE", ca: pki.caFile).version == .tlsv13)
+        let refused: [(String, (inout TLSConfiguration) -> Void)] = [
+            ("ChaCha20 over TLS 1.2", { $0.maximumTLSVersion = .tlsv12; $0.cipherSuiteValues = [.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256] }),
+            ("AES-CBC over TLS 1.2", { $0.maximumTLSVersion = .tlsv12; $0.cipherSuiteValues = [.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA] }),
+            ("TLS 1.1", { $0.minimumTLSVersion = .tlsv1; $0.maximumTLSVersion = .tlsv11 }),
+        ]
+        for (index, (name, configure)) in refused.enumerated() {
+            await #expect(throws: (any Error).self, "\(name)") {
+                try await TLSProbe.handshake(port: tlsPort, id: "SUITE", ca: pki.caFile, configure: configure)
+            }
+            try await SimulatorEndToEndTests.waitUntil(seconds: 5) { server.stderr.filter { $0.contains("tls handshake failed") }.count == index + 1 }
+            #expect(server.stderr.filter { $0.contains("tls handshake failed") }.count == index + 1, "\(name): logged once")
+        }
         #expect(await server.stop() == 0)
     }
 
@@ -100,7 +140,10 @@ import Testing
             try await Self.expectRefusal(server, id, after: index, reason)
         }
         // Plain ws is refused as well, even with a (now meaningless) Basic header.
-        #expect(try await SecurityProfileTests.handshake(server, id: id, authorization: SecurityProfileTests.basic(id, Array(Self.password.utf8))).hasPrefix("HTTP/1.1 401"))
+        #expect(
+            try await SecurityProfileTests.handshake(server, id: id, authorization: SecurityProfileTests.basic(id, Array(Self.password.utf8)))
+                .hasPrefix("HTTP/1.1 401")
+        )
         try await Self.expectRefusal(server, id, after: cases.count, "security profile 3 requires wss")
         // Its own certificate gets the 101, without a password.
         let good = try await TLSProbe.handshake(port: tlsPort, id: id, ca: pki.caFile, clientCertificate: try pki.client(id))
@@ -108,7 +151,12 @@ import Testing
         // A profile-2 charger on the same port needs no certificate.
         #expect(try await ControlEndToEndTests.ctl(server, ["charger", "password", "set", "TLS2-2", "--password", Self.password]).status == 0)
         #expect(try await ControlEndToEndTests.ctl(server, ["charger", "security", "TLS2-2", "--profile", "2"]).status == 0)
-        let profileTwo = try await TLSProbe.handshake(port: tlsPort, id: "TLS2-2", ca: pki.caFile, authorization: SecurityProfileTests.basic("TLS2-2", Array(Self.password.utf8)))
+        let profileTwo = try await TLSProbe.handshake(
+            port: tlsPort,
+            id: "TLS2-2",
+            ca: pki.caFile,
+            authorization: SecurityProfileTests.basic("TLS2-2", Array(Self.password.utf8))
+        )
         #expect(profileTwo.head.hasPrefix("HTTP/1.1 101"), "\(profileTwo.head)")
         #expect(try await Self.storedFrames(server, id) == 0)
         #expect(await server.stop() == 0)
@@ -136,7 +184,9 @@ import Testing
         #expect(boot?["registration"] == "Accepted")
         // The server minimum 3 refuses the same charger over plain ws and without a certificate.
         let plain = try await ToolRun.run(
-            "ocpp-sim", ["--url", server.url, "--json", "--prefix", "TLSSIM", "--scenario", "once", "--duration", "3"], timeout: 30
+            "ocpp-sim",
+            ["--url", server.url, "--json", "--prefix", "TLSSIM", "--scenario", "once", "--duration", "3"],
+            timeout: 30
         )
         #expect(plain.status != 0)
         #expect(Self.refusals(server, "TLSSIM0001").contains { $0.contains("security profile 3 requires wss") })
@@ -180,11 +230,18 @@ import Testing
         #expect(trigger.status == 0, "\(trigger.stdout) \(trigger.stderr)")
         try await SimulatorEndToEndTests.waitUntil(seconds: 10) {
             try await SimulatorEndToEndTests.database(server).read { db in
-                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM frames WHERE charger_id = 'HUP0001' AND action = 'Heartbeat' AND direction = 'in' AND message_type = 2") ?? 0 >= 1
+                try Int.fetchOne(
+                    db,
+                    sql: "SELECT COUNT(*) FROM frames WHERE charger_id = 'HUP0001' AND action = 'Heartbeat' AND direction = 'in' AND message_type = 2"
+                ) ?? 0 >= 1
             }
         }
         let boots = try await SimulatorEndToEndTests.database(server).read { db in
-            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM frames WHERE charger_id = 'HUP0001' AND action = 'BootNotification' AND direction = 'in' AND message_type = 2")
+            try Int.fetchOne(
+                db,
+                sql:
+                    "SELECT COUNT(*) FROM frames WHERE charger_id = 'HUP0001' AND action = 'BootNotification' AND direction = 'in' AND message_type = 2"
+            )
         }
         #expect(boots == 1, "\(String(decoding: (try? Data(contentsOf: simLog)) ?? Data(), as: UTF8.self).suffix(1500))")
 
@@ -207,10 +264,16 @@ import Testing
         let token = try #require(try JSONParser.parse(created.stdout)["token"]?.stringValue)
         let base = "https://127.0.0.1:\(httpPort)"
         #expect(try await ControlEndToEndTests.ctl(server, ["charger", "password", "set", "API-1", "--password", Self.password]).status == 0)
-        let remote = try await ToolRun.run("ocpp-ctl", ["--url", base, "--token", token, "--tls-ca", pki.caFile, "charger", "security", "API-1", "--profile", "2", "--json"])
+        let remote = try await ToolRun.run(
+            "ocpp-ctl",
+            ["--url", base, "--token", token, "--tls-ca", pki.caFile, "charger", "security", "API-1", "--profile", "2", "--json"]
+        )
         #expect(remote.status == 0, "\(remote.stderr)")
         #expect(try JSONParser.parse(remote.stdout)["profile"] == 2)
-        let read = try await ToolRun.run("ocpp-ctl", ["--url", base, "--token", token, "--tls-ca", pki.caFile, "charger", "security", "API-1", "--json"])
+        let read = try await ToolRun.run(
+            "ocpp-ctl",
+            ["--url", base, "--token", token, "--tls-ca", pki.caFile, "charger", "security", "API-1", "--json"]
+        )
         #expect(try JSONParser.parse(read.stdout)["profile"] == 2)
         // Without the CA the server certificate is not trusted: the server cannot be reached (exit 5).
         let untrusted = try await ToolRun.run("ocpp-ctl", ["--url", base, "--token", token, "chargers"])
@@ -291,7 +354,11 @@ import Testing
         let pki = try TestPKI()
         let other = try pki.client("SOMEONE")
         let run = try await ToolRun.run(
-            "ocpp-serve", ["--socket", "none", "--listen", "127.0.0.1:0", "--db", pki.directory.appendingPathComponent("db.sqlite").path, "--tls-listen", "127.0.0.1:0", "--tls-cert", pki.server.certificate, "--tls-key", other.key]
+            "ocpp-serve",
+            [
+                "--socket", "none", "--listen", "127.0.0.1:0", "--db", pki.directory.appendingPathComponent("db.sqlite").path, "--tls-listen",
+                "127.0.0.1:0", "--tls-cert", pki.server.certificate, "--tls-key", other.key,
+            ]
         )
         #expect(run.status != 0 && run.status != 2)
         #expect(run.stderr.contains("--tls-cert and --tls-key do not make a TLS context"), "\(run.stderr)")

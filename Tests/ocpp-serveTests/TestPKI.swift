@@ -37,7 +37,12 @@ struct TestPKI: Sendable {
         let ca = try Self.selfSigned(name: caName, key: caKey)
         caFile = try Self.write(directory, "ca.pem", try ca.serializeAsPEM().pemString)
         server = try Self.issue(
-            in: directory, file: "server", commonName: "localhost", issuer: caName, issuerKey: caKey, serverAuth: true
+            in: directory,
+            file: "server",
+            commonName: "localhost",
+            issuer: caName,
+            issuerKey: caKey,
+            serverAuth: true
         )
     }
 
@@ -55,7 +60,12 @@ struct TestPKI: Sendable {
     func expiredClient(_ chargerID: String) throws -> Issued {
         let now = Date()
         return try Self.issue(
-            in: directory, file: "expired-\(chargerID)", commonName: chargerID, issuer: caName, issuerKey: caKey, serverAuth: false,
+            in: directory,
+            file: "expired-\(chargerID)",
+            commonName: chargerID,
+            issuer: caName,
+            issuerKey: caKey,
+            serverAuth: false,
             validity: now.addingTimeInterval(-3 * 86_400)...now.addingTimeInterval(-86_400)
         )
     }
@@ -65,16 +75,26 @@ struct TestPKI: Sendable {
         let otherCA = try Self.selfSigned(name: otherCAName, key: otherCAKey)
         _ = try Self.write(directory, "other-ca.pem", try otherCA.serializeAsPEM().pemString)
         return try Self.issue(
-            in: directory, file: "foreign-\(chargerID)", commonName: chargerID, issuer: otherCAName, issuerKey: otherCAKey, serverAuth: false
+            in: directory,
+            file: "foreign-\(chargerID)",
+            commonName: chargerID,
+            issuer: otherCAName,
+            issuerKey: otherCAKey,
+            serverAuth: false
         )
     }
 
     private static func selfSigned(name: DistinguishedName, key: P256.Signing.PrivateKey) throws -> Certificate {
         let now = Date()
         return try Certificate(
-            version: .v3, serialNumber: Certificate.SerialNumber(), publicKey: .init(key.publicKey),
-            notValidBefore: now.addingTimeInterval(-3600), notValidAfter: now.addingTimeInterval(30 * 86_400),
-            issuer: name, subject: name, signatureAlgorithm: .ecdsaWithSHA256,
+            version: .v3,
+            serialNumber: Certificate.SerialNumber(),
+            publicKey: .init(key.publicKey),
+            notValidBefore: now.addingTimeInterval(-3600),
+            notValidAfter: now.addingTimeInterval(30 * 86_400),
+            issuer: name,
+            subject: name,
+            signatureAlgorithm: .ecdsaWithSHA256,
             extensions: try Certificate.Extensions {
                 Critical(BasicConstraints.isCertificateAuthority(maxPathLength: nil))
                 Critical(KeyUsage(keyCertSign: true, cRLSign: true))
@@ -85,7 +105,12 @@ struct TestPKI: Sendable {
     }
 
     private static func issue(
-        in directory: URL, file: String, commonName: String, issuer: DistinguishedName, issuerKey: P256.Signing.PrivateKey, serverAuth: Bool,
+        in directory: URL,
+        file: String,
+        commonName: String,
+        issuer: DistinguishedName,
+        issuerKey: P256.Signing.PrivateKey,
+        serverAuth: Bool,
         validity: ClosedRange<Date>? = nil
     ) throws -> Issued {
         let key = P256.Signing.PrivateKey()
@@ -96,14 +121,21 @@ struct TestPKI: Sendable {
             CommonName(commonName)
         }
         let certificate = try Certificate(
-            version: .v3, serialNumber: Certificate.SerialNumber(), publicKey: .init(key.publicKey),
-            notValidBefore: range.lowerBound, notValidAfter: range.upperBound, issuer: issuer, subject: subject,
+            version: .v3,
+            serialNumber: Certificate.SerialNumber(),
+            publicKey: .init(key.publicKey),
+            notValidBefore: range.lowerBound,
+            notValidAfter: range.upperBound,
+            issuer: issuer,
+            subject: subject,
             signatureAlgorithm: .ecdsaWithSHA256,
             extensions: try Certificate.Extensions {
                 Critical(BasicConstraints.notCertificateAuthority)
                 Critical(KeyUsage(digitalSignature: true, keyAgreement: true))
                 try ExtendedKeyUsage([serverAuth ? .serverAuth : .clientAuth])
-                AuthorityKeyIdentifier(keyIdentifier: ArraySlice(SubjectKeyIdentifier(hash: Certificate.PublicKey(issuerKey.publicKey)).keyIdentifier))
+                AuthorityKeyIdentifier(
+                    keyIdentifier: ArraySlice(SubjectKeyIdentifier(hash: Certificate.PublicKey(issuerKey.publicKey)).keyIdentifier)
+                )
                 if serverAuth {
                     SubjectAlternativeNames([.dnsName("localhost"), .ipAddress(ASN1OctetString(contentBytes: [127, 0, 0, 1]))])
                 }

@@ -118,7 +118,8 @@ final class ChargerEndpoint: Sendable {
         let required = credentials.requiredProfile(chargerID)
         let verdict: EventLoopFuture<Result<String?, Refusal>>
         if !overTLS && required >= 2 {
-            verdict = loop.makeSucceededFuture(.failure(Refusal(reason: "security profile \(required) requires wss (TLS); plain ws refused", metric: .transport)))
+            let reason = "security profile \(required) requires wss (TLS); plain ws refused"
+            verdict = loop.makeSucceededFuture(.failure(Refusal(reason: reason, metric: .transport)))
         } else {
             // A resumed TLS session skips the verify callback: then the session's leaf certificate is checked.
             let presented = http?.presentedChain
@@ -140,7 +141,8 @@ final class ChargerEndpoint: Sendable {
                     return required == 3 ? loop.makeSucceededFuture(.success("client certificate")) : self.checkPassword(chargerID, head, on: loop)
                 case nil:
                     if required == 3 {
-                        return loop.makeSucceededFuture(.failure(Refusal(reason: "security profile 3 requires a client certificate", metric: .certificate)))
+                        let reason = "security profile 3 requires a client certificate"
+                        return loop.makeSucceededFuture(.failure(Refusal(reason: reason, metric: .certificate)))
                     }
                     return self.checkPassword(chargerID, head, on: loop)
                 }

@@ -21,14 +21,22 @@ extension ControlRouter {
             let previous: Int?
             do { previous = try await credentials.setProfile(id, profile: body.profile) } catch ChargerCredentials.ProfileChange.needsPassword {
                 throw ControlError(
-                    .badRequest, "profile \(body.profile) authenticates with HTTP Basic: set a password first (ocpp-ctl charger password set \(id) --generate)")
+                    .badRequest,
+                    "profile \(body.profile) authenticates with HTTP Basic: set a password first (ocpp-ctl charger password set \(id) --generate)"
+                )
             }
             let origin = Self.origin(request, context, transport)
             logger.notice(
-                "charger security profile set", metadata: ["charger": "\(id)", "profile": "\(body.profile)", "previous": "\(previous.map { "\($0)" } ?? "none")",
-                "origin": "\(origin)"])
+                "charger security profile set",
+                metadata: [
+                    "charger": "\(id)", "profile": "\(body.profile)", "previous": "\(previous.map { "\($0)" } ?? "none")",
+                    "origin": "\(origin)",
+                ]
+            )
             let entry = credentials.entry(id)
-            return try ControlJSON.response(ChargerSecurity(charger: id, profile: entry?.profile, password: entry?.current != nil, previousProfile: previous))
+            return try ControlJSON.response(
+                ChargerSecurity(charger: id, profile: entry?.profile, password: entry?.current != nil, previousProfile: previous)
+            )
         }
     }
 }

@@ -16,6 +16,7 @@ struct CertificateReloader: Service {
                 logger.notice("SIGHUP: reloading tls certificates", metadata: ["cert": "\(tls.files.certificate)"])
                 tls.reload()
             }
-        } onGracefulShutdown: {}
+        } onGracefulShutdown: {
+        }
     }
 }

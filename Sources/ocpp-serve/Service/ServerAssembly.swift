@@ -80,7 +80,8 @@ struct ServerAssembly {
             // Trapped now, before the ports are announced: SIGHUP's default action would end the process.
             chargerPorts.append(CertificateReloader(tls: tls, signals: await UnixSignalsSequence(trapping: .sighup), logger: logger))
             logger.notice("tls", metadata: [
-                "serial": "\(tls.current.serial)", "clientCA": "\(tls.files.clientCA ?? "none")", "minimumProfile": "\(configuration.securityProfile)",
+                "serial": "\(tls.current.serial)", "clientCA": "\(tls.files.clientCA ?? "none")",
+                "minimumProfile": "\(configuration.securityProfile)",
             ])
         }
         let alerts = AlertEngine(settings: configuration.alerts, database: database, events: events, registry: registry, logger: logger)
@@ -130,7 +131,8 @@ struct ServerAssembly {
         }
         if let http = configuration.http {
             // With --tls-cert the API is https with the same certificate (reloaded with it): tokens never cross in clear.
-            let server: HTTPServerBuilder = tls.map { tls in HTTPServerBuilder { ReloadingTLSChannel(base: HTTP1Channel(responder: $0), tls: tls) } } ?? .http1()
+            let server: HTTPServerBuilder =
+                tls.map { tls in HTTPServerBuilder { ReloadingTLSChannel(base: HTTP1Channel(responder: $0), tls: tls) } } ?? .http1()
             services.append(
                 Application(
                     router: control.build(for: .http),
