@@ -87,7 +87,14 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .testTarget(name: "ocpp-simTests", dependencies: ["ocpp-sim", "Shared"], swiftSettings: strict),
+        .testTarget(
+            name: "ocpp-simTests",
+            dependencies: [
+                "ocpp-sim", "Shared", p("NIOSSL", "swift-nio-ssl"), p("X509", "swift-certificates"), p("SwiftASN1", "swift-asn1"),
+                p("Crypto", "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
         .testTarget(name: "ocpp-reportTests", dependencies: ["ocpp-report", "Shared", p("GRDB", "GRDB.swift")], swiftSettings: strict),
     ]
 )
