@@ -105,9 +105,27 @@ import Testing
         }
         #expect(try await TLSProbe.handshake(port: tlsPort, id: "SUITE", ca: pki.caFile).version == .tlsv13)
         let refused: [(String, (inout TLSConfiguration) -> Void)] = [
-            ("ChaCha20 over TLS 1.2", { $0.maximumTLSVersion = .tlsv12; $0.cipherSuiteValues = [.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256] }),
-            ("AES-CBC over TLS 1.2", { $0.maximumTLSVersion = .tlsv12; $0.cipherSuiteValues = [.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA] }),
-            ("TLS 1.1", { $0.minimumTLSVersion = .tlsv1; $0.maximumTLSVersion = .tlsv11 }),
+            (
+                "ChaCha20 over TLS 1.2",
+                {
+                    $0.maximumTLSVersion = .tlsv12
+                    $0.cipherSuiteValues = [.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256]
+                }
+            ),
+            (
+                "AES-CBC over TLS 1.2",
+                {
+                    $0.maximumTLSVersion = .tlsv12
+                    $0.cipherSuiteValues = [.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA]
+                }
+            ),
+            (
+                "TLS 1.1",
+                {
+                    $0.minimumTLSVersion = .tlsv1
+                    $0.maximumTLSVersion = .tlsv11
+                }
+            ),
         ]
         for (index, (name, configure)) in refused.enumerated() {
             await #expect(throws: (any Error).self, "\(name)") {
