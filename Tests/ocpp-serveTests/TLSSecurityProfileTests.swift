@@ -94,7 +94,7 @@ import Testing
     /// or TLS 1.3; older versions and other TLS 1.2 suites fail the handshake, logged once with the peer address.
     @Test func tlsTwelveNeedsTheWhitepapersSuitesAndOlderVersionsFail() async throws {
         let pki = try TestPKI()
-        let server = try await ServerProcess(arguments: Self.tlsArguments(pki, clientCA: false))
+        let server = try await ServerProcess(arguments: Self.tlsArguments(pki, clientCA: false) + ["--http", "127.0.0.1:0"])
         let tlsPort = try #require(server.tlsPort)
         for suite in [NIOTLSCipher.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, .TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384] {
             let answer = try await TLSProbe.handshake(port: tlsPort, id: "SUITE", ca: pki.caFile) {
@@ -134,6 +134,8 @@ import Testing
             try await SimulatorEndToEndTests.waitUntil(seconds: 5) { server.stderr.filter { $0.contains("tls handshake failed") }.count == index + 1 }
             #expect(server.stderr.filter { $0.contains("tls handshake failed") }.count == index + 1, "\(name): logged once")
         }
+        let metrics = try await Self.httpsGet("https://127.0.0.1:\(try #require(server.httpPort))/metrics", ca: pki.caFile)
+        #expect(metrics.contains(#"ocpp_connections_refused_total{reason="tls"} 3"#))
         #expect(await server.stop() == 0)
     }
 

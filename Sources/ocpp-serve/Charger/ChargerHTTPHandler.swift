@@ -62,9 +62,11 @@ final class ChargerHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         // A refused upgrade arrives here as an error and then as a plain request, which gets the 400.
         if error is NIOWebSocketUpgradeError { return }
-        if overTLS, !reportedTLSFailure, error is NIOSSLError || error is BoringSSLError {
+        // Only failed handshakes (version, suite, the charger refusing our certificate); a peer that just closes
+        // the TCP connection (a port check) is not worth a warning.
+        if overTLS, !reportedTLSFailure, case .handshakeFailed(let reason)? = error as? NIOSSLError {
             reportedTLSFailure = true
-            tlsFailure?("\(error)")
+            tlsFailure?("\(reason)")
         }
         context.close(promise: nil)
     }

@@ -78,8 +78,9 @@ final class ChargerServer: Service, Sendable {
     /// connection with the peer address, as no charge point id is known before the HTTP request.
     private func tlsFailure(_ channel: any Channel) -> @Sendable (String) -> Void {
         let peer = channel.remoteAddress.map { "\($0)" } ?? "?"
-        return { [logger] error in
+        return { [logger, metrics = endpoint.centralSystem.metrics] error in
             logger.warning("tls handshake failed", metadata: ["peer": "\(peer)", "error": "\(error)"])
+            metrics.refused(.tls)
         }
     }
 

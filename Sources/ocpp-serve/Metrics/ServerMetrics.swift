@@ -79,6 +79,7 @@ final class ServerMetrics: Sendable {
     private let refusedAuth: Counter
     private let refusedTransport: Counter
     private let refusedCertificate: Counter
+    private let refusedTLS: Counter
     private let batchSize: Recorder
     private let commit: Timer
     private let started: Counter
@@ -136,6 +137,7 @@ final class ServerMetrics: Sendable {
         refusedAuth = Counter(label: Self.connectionsRefused, dimensions: [("reason", "auth")])
         refusedTransport = Counter(label: Self.connectionsRefused, dimensions: [("reason", "transport")])
         refusedCertificate = Counter(label: Self.connectionsRefused, dimensions: [("reason", "certificate")])
+        refusedTLS = Counter(label: Self.connectionsRefused, dimensions: [("reason", "tls")])
         batchSize = Recorder(label: Self.storeBatchSize, aggregate: true)
         commit = Timer(label: Self.storeCommit)
         started = Counter(label: Self.transactionsStarted)
@@ -202,6 +204,8 @@ final class ServerMetrics: Sendable {
         case transport
         /// Security Profile 3: missing, untrusted, expired or another charger's client certificate (HTTP 401).
         case certificate
+        /// The TLS handshake itself failed (TLS version, cipher suite, the charger distrusting our certificate).
+        case tls
     }
 
     func refused(_ reason: RefusalReason) {
@@ -211,6 +215,7 @@ final class ServerMetrics: Sendable {
         case .auth: refusedAuth.increment()
         case .transport: refusedTransport.increment()
         case .certificate: refusedCertificate.increment()
+        case .tls: refusedTLS.increment()
         }
     }
     func transactionStarted() { started.increment() }
