@@ -215,7 +215,7 @@ import Testing
 
     @Test func sighupReloadServesTheNewCertificateAndKeepsConnectedChargers() async throws {
         let pki = try TestPKI()
-        let server = try await ServerProcess(arguments: Self.tlsArguments(pki) + ["--unknown-tags", "accept"])
+        let server = try await ServerProcess(arguments: Self.tlsArguments(pki) + ["--unknown-tags", "accept", "--http", "127.0.0.1:0"])
         let tlsPort = try #require(server.tlsPort)
         let before = try await TLSProbe.handshake(port: tlsPort, id: "PROBE", ca: pki.caFile)
         #expect(before.serverSerial == pki.server.serial)
@@ -244,6 +244,9 @@ import Testing
             after = try await TLSProbe.handshake(port: tlsPort, id: "PROBE", ca: pki.caFile)
         }
         #expect(after.serverSerial == renewed.serial)
+        // The https API follows the reload too.
+        let httpPort = try #require(server.httpPort)
+        #expect(try await TLSProbe.handshake(port: httpPort, id: "PROBE", ca: pki.caFile).serverSerial == renewed.serial)
         #expect(server.process.isRunning)
         // The charger connected before keeps its session: it answers a TriggerMessage Heartbeat, and never rebooted.
         let trigger = try await ControlEndToEndTests.ctl(server, ["trigger", "HUP0001", "Heartbeat", "--json"])
