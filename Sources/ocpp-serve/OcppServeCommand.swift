@@ -20,15 +20,15 @@ struct OcppServeCommand: AsyncParsableCommand {
             Security profile 1: a charger with a password (ocpp-ctl charger password set|rotate) must send HTTP Basic
             credentials (user = charge point id, password = its AuthorizationKey, as raw bytes or hex text); a refusal
             is HTTP 401 with WWW-Authenticate: Basic realm="ocpp". Keys are stored hashed (PBKDF2-HMAC-SHA256).
-            Security profiles 2 and 3: with --tls-cert and --tls-key a second, wss:// port (--tls-listen) serves chargers
-            over TLS 1.2+; --listen stays the plain ws port. A charger's profile (ocpp-ctl charger security ID --profile
-            N) or the server minimum (--security-profile) decides, with no fallback: at 2 or 3 a plain-ws handshake gets
-            401; at 3 the charger must present a client certificate issued by --tls-client-ca, within its dates, whose
-            subject CN is the charge point id (Basic credentials are then not needed). Certificates are requested, not
-            required, at the TLS level, so profile-2 and profile-3 chargers share the wss port; a presented certificate
-            that fails is refused (401) whatever the profile. Every refusal is logged once with the reason and counted
-            (ocpp_connections_refused_total, reason auth, transport or certificate). SIGHUP re-reads --tls-cert,
-            --tls-key and --tls-client-ca for new handshakes (connected chargers stay); a file that does not load keeps
+            Security profiles 2 and 3: with --tls-cert and --tls-key a second, wss:// port (--tls-listen) serves chargers \
+            over TLS 1.2+; --listen stays the plain ws port. A charger's profile (ocpp-ctl charger security ID --profile \
+            N) or the server minimum (--security-profile) decides, with no fallback: at 2 or 3 a plain-ws handshake gets \
+            401; at 3 the charger must present a client certificate issued by --tls-client-ca, within its dates, whose \
+            subject CN is the charge point id (Basic credentials are then not needed). Certificates are requested, not \
+            required, at the TLS level, so profile-2 and profile-3 chargers share the wss port; a presented certificate \
+            that fails is refused (401) whatever the profile. Every refusal is logged once with the reason and counted \
+            (ocpp_connections_refused_total, reason auth, transport, certificate or tls). SIGHUP re-reads --tls-cert, \
+            --tls-key and --tls-client-ca for new handshakes (connected chargers stay); a file that does not load keeps \
             the previous ones and logs an error. With --tls-cert, --http is served over https with the same certificate.
             Transaction messages are acknowledged only after they are committed (group commit, WAL).
             Messages are answered in order, one at a time per charger; a message over --max-message closes the
@@ -69,7 +69,7 @@ struct OcppServeCommand: AsyncParsableCommand {
     )
     var socket: String?
 
-    @Option(help: "Serve the control commands as a JSON REST API on HOST:PORT for remote agents (bearer tokens from `ocpp-ctl token create`). Off unless given.")
+    @Option(help: "Serve the control commands as a JSON REST API on HOST:PORT for remote agents (bearer tokens from `ocpp-ctl token create`); https with --tls-cert. Off unless given.")
     var http: String?
 
     @Option(help: "YAML config file; flags win over it.")

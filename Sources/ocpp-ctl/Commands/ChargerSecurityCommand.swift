@@ -8,9 +8,9 @@ struct ChargerSecurityCommand: AsyncParsableCommand {
         commandName: "security",
         abstract: "Show or set the security profile a charger must connect with (1 Basic, 2 wss + Basic, 3 wss + client certificate).",
         discussion: """
-            No fallback: a charger at profile 2 or 3 that connects over plain ws, or at 3 without a valid client
-            certificate whose CN is its id, is refused with HTTP 401 (the server log says why). Profiles 1 and 2 need a
-            password first (charger password set); profile 3 needs none. The server minimum (ocpp-serve
+            No fallback: a charger at profile 2 or 3 that connects over plain ws, or at 3 without a valid client \
+            certificate whose CN is its id, is refused with HTTP 401 (the server log says why). Profiles 1 and 2 need a \
+            password first (charger password set); profile 3 needs none. The server minimum (ocpp-serve \
             --security-profile) applies when higher. To remove a charger's settings: charger password clear ID.
             """
     )
