@@ -102,6 +102,12 @@ final class ChargerTLS: Sendable {
         configuration.cipherSuiteValues = cipherSuites
         // Ask for a certificate but let chargers without one through to the upgrade (profile 2 beside profile 3).
         configuration.certificateVerification = files.clientCA == nil ? .none : .optionalVerification
+        if let ca = files.clientCA {
+            // Named in the CertificateRequest so a charger holding several certificates picks the right one; the
+            // verification itself is `verifyClient`'s (the custom callback replaces BoringSSL's).
+            configuration.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(ca))
+            configuration.sendCANameList = true
+        }
         var httpConfiguration = configuration
         httpConfiguration.certificateVerification = .none
         let context: NIOSSLContext
