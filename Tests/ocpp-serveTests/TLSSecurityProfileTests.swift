@@ -373,6 +373,15 @@ import Testing
         #expect(run.stderrLines.count == 1 && run.stderr.contains(message), "\(run.stderr)")
     }
 
+    @Test func sighupWithoutTLSLeavesTheServerRunning() async throws {
+        let server = try await ServerProcess()
+        kill(server.process.processIdentifier, SIGHUP)
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(server.process.isRunning)
+        #expect(try await SecurityProfileTests.handshake(server, id: "AFTER-HUP", authorization: nil).hasPrefix("HTTP/1.1 101"))
+        #expect(await server.stop() == 0)
+    }
+
     @Test func aKeyThatIsNotTheCertificatesStopsTheStart() async throws {
         let pki = try TestPKI()
         let other = try pki.client("SOMEONE")

@@ -69,7 +69,10 @@ struct ServerAssembly {
             print("listening on port \(port)")
             fflush(nil)
         }
-        var chargerPorts: [any Service] = [chargers]
+        // SIGHUP trapped now, before the ports are announced: its default action would end the process.
+        var chargerPorts: [any Service] = [
+            chargers, CertificateReloader(tls: tls, signals: await UnixSignalsSequence(trapping: .sighup), logger: logger),
+        ]
         if let tls, let address = configuration.tlsListen {
             chargerPorts.append(
                 ChargerServer(endpoint: endpoint, host: address.host, port: address.port, tls: tls, logger: logger) { port in
@@ -77,8 +80,6 @@ struct ServerAssembly {
                     fflush(nil)
                 }
             )
-            // Trapped now, before the ports are announced: SIGHUP's default action would end the process.
-            chargerPorts.append(CertificateReloader(tls: tls, signals: await UnixSignalsSequence(trapping: .sighup), logger: logger))
             logger.notice("tls", metadata: [
                 "serial": "\(tls.current.serial)", "clientCA": "\(tls.files.clientCA ?? "none")",
                 "minimumProfile": "\(configuration.securityProfile)",
