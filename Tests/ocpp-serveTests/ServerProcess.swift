@@ -12,6 +12,8 @@ final class ServerProcess: Sendable {
     let socketPath: String
     /// The HTTP API port when started with `--http 127.0.0.1:0`.
     let httpPort: Int?
+    /// The wss port when started with `--tls-cert` (and `--tls-listen 127.0.0.1:0`).
+    let tlsPort: Int?
     private let stderrLines: Locked<[String]>
 
     static var binDirectory: URL {
@@ -81,7 +83,9 @@ final class ServerProcess: Sendable {
         self.process = process
         var port: Int?
         var httpPort: Int?
+        var tlsPort: Int?
         let wantsHTTP = arguments.contains("--http")
+        let wantsTLS = arguments.contains("--tls-cert")
         let deadline = ContinuousClock.now + .seconds(30)
         for await line in lines {
             if line.hasPrefix("listening on port "), let p = Int(line.dropFirst("listening on port ".count)) {
@@ -90,10 +94,14 @@ final class ServerProcess: Sendable {
             if line.hasPrefix("http API listening on port "), let p = Int(line.dropFirst("http API listening on port ".count)) {
                 httpPort = p
             }
-            if port != nil && (httpPort != nil || !wantsHTTP) { break }
+            if line.hasPrefix("tls listening on port "), let p = Int(line.dropFirst("tls listening on port ".count)) {
+                tlsPort = p
+            }
+            if port != nil && (httpPort != nil || !wantsHTTP) && (tlsPort != nil || !wantsTLS) { break }
             if ContinuousClock.now > deadline { break }
         }
         self.httpPort = httpPort
+        self.tlsPort = tlsPort
         guard let port else {
             process.terminate()
             throw ServerProcessError.didNotStart(stderrLines.withLock { $0.joined(separator: "\n") })

@@ -18,14 +18,18 @@ public struct ChargerDetail: Codable, Sendable, Equatable {
     public var activeTransactions: [SessionRecord]
     public var configuration: [ConfigurationEntry]
     public var recentCommands: [CommandRecord]
+    /// The security profile registered for the charger (1-3; nil: none, the server minimum applies).
+    public var securityProfile: Int?
 
     public init(
         summary: ChargerSummary, serialNumber: String? = nil, chargeBoxSerialNumber: String? = nil, iccid: String? = nil, imsi: String? = nil,
         meterType: String? = nil, meterSerialNumber: String? = nil, heartbeatInterval: Int? = nil, firstSeen: String? = nil,
         lastBoot: String? = nil, firmwareStatus: String? = nil, diagnosticsStatus: String? = nil, activeTransactions: [SessionRecord] = [],
-        configuration: [ConfigurationEntry] = [], recentCommands: [CommandRecord] = [], logStatus: String? = nil
+        configuration: [ConfigurationEntry] = [], recentCommands: [CommandRecord] = [], logStatus: String? = nil,
+        securityProfile: Int? = nil
     ) {
         self.logStatus = logStatus
+        self.securityProfile = securityProfile
         self.summary = summary
         self.serialNumber = serialNumber
         self.chargeBoxSerialNumber = chargeBoxSerialNumber

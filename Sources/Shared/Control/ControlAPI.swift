@@ -62,6 +62,7 @@ public enum ControlAPI {
     }
     /// Security Profile 1 key of a charger (socket only): PUT sets, DELETE clears, POST `.../rotate` rotates over OCPP.
     public static func chargerPassword(_ id: String) -> String { "/v1/chargers/\(segment(id))/password" }
+    public static func chargerSecurity(_ id: String) -> String { "/v1/chargers/\(segment(id))/security" }
     public static func tag(_ tag: String) -> String { "/v1/tags/\(segment(tag))" }
     public static func token(_ name: String) -> String { "/v1/tokens/\(segment(name))" }
     public static func agent(_ name: String) -> String { "/v1/agents/\(segment(name))" }

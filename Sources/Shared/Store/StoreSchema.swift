@@ -237,6 +237,26 @@ public enum StoreSchema {
                     """
             )
         }
+        // Issue 17, Security Profile 3: a charger authenticated by its client certificate needs no key, so the key
+        // columns become nullable (SQLite cannot drop NOT NULL in place: the table is rebuilt, rows kept).
+        migrator.registerMigration("v9-tls") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE charger_security_v9 (
+                        charger_id TEXT PRIMARY KEY NOT NULL,
+                        profile INTEGER NOT NULL DEFAULT 1 CHECK (profile BETWEEN 1 AND 3),
+                        key_hash BLOB, key_salt BLOB, key_rounds INTEGER, key_length INTEGER,
+                        previous_hash BLOB, previous_salt BLOB, previous_rounds INTEGER, previous_length INTEGER,
+                        updated_ms INTEGER NOT NULL,
+                        CHECK (key_hash IS NOT NULL OR profile = 3)
+                    ) WITHOUT ROWID;
+                    INSERT INTO charger_security_v9 SELECT charger_id, profile, key_hash, key_salt, key_rounds, key_length,
+                        previous_hash, previous_salt, previous_rounds, previous_length, updated_ms FROM charger_security;
+                    DROP TABLE charger_security;
+                    ALTER TABLE charger_security_v9 RENAME TO charger_security;
+                    """
+            )
+        }
         // Issue 17: a token limited to reading (GET only) and/or to a list of chargers (comma-separated; NULL: all).
         migrator.registerMigration("v10-token-rights") { db in
             try db.execute(

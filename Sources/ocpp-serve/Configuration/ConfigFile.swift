@@ -26,6 +26,10 @@ struct ConfigFile: Decodable, Equatable {
     var http: String?
     var metrics: String?
     var metricsChargers: Int?
+    var tlsListen: String?
+    var tlsCert: String?
+    var tlsKey: String?
+    var tlsClientCa: String?
     /// Alert rules and sinks (`AlertSettings`).
     var alerts: AlertSettings?
     /// Security extension: the CA that signs chargers' CSRs.
@@ -55,6 +59,10 @@ struct ConfigFile: Decodable, Equatable {
         case csrCaKey = "csr-ca-key"
         case csrValidityDays = "csr-validity-days"
         case cpoName = "cpo-name"
+        case tlsListen = "tls-listen"
+        case tlsCert = "tls-cert"
+        case tlsKey = "tls-key"
+        case tlsClientCa = "tls-client-ca"
     }
 
     struct Problem: Error, CustomStringConvertible {

@@ -43,7 +43,8 @@ struct ControlQueries: Sendable {
                 heartbeatInterval: row["heartbeat_interval"], firstSeen: Self.time(row["first_seen_ms"]), lastBoot: Self.time(row["last_boot_ms"]),
                 firmwareStatus: row["firmware_status"], diagnosticsStatus: row["diagnostics_status"],
                 activeTransactions: try Self.sessions(db, active: true, charger: id, sinceMs: nil, untilMs: nil),
-                configuration: configuration, recentCommands: commands, logStatus: row["log_status"]
+                configuration: configuration, recentCommands: commands, logStatus: row["log_status"],
+                securityProfile: try Int.fetchOne(db, sql: "SELECT profile FROM charger_security WHERE charger_id = ?", arguments: [id])
             )
         }
     }

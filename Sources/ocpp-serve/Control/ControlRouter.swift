@@ -80,6 +80,7 @@ struct ControlRouter: Sendable {
             try await eventsResponse(request, visible: await visibleChargers(context))
         }
         addLimitRoutes(to: router, transport: transport)
+        addSecurityRoutes(to: router, transport: transport)
         addAlertRoutes(to: router)
         addSecurityEventRoutes(to: router)
         router.get("/v1/tags") { _, _ in try ControlJSON.response(try await queries.tags()) }

@@ -236,7 +236,8 @@ enum StoreApplier {
                         previous_hash, previous_salt, previous_rounds, previous_length, updated_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?)
                     """,
                 arguments: [
-                    chargerID, entry.profile, Data(entry.current.hash), Data(entry.current.salt), entry.current.rounds, entry.current.length,
+                    chargerID, entry.profile, entry.current.map { Data($0.hash) }, entry.current.map { Data($0.salt) }, entry.current?.rounds,
+                    entry.current?.length,
                     previous.map { Data($0.hash) }, previous.map { Data($0.salt) }, previous?.rounds, previous?.length, atMs,
                 ]
             )

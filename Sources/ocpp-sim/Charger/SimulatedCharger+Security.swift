@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Logging
+import NIOSSL
 import Shared
 import SwiftASN1
 import X509
@@ -120,6 +121,16 @@ extension SimulatedCharger {
             } catch {
                 logger.warning("cannot write the signed certificate", metadata: ["error": "\(error)"])
             }
+        }
+        // From the next connection on, wss:// presents the new certificate (Security Profile 3).
+        do {
+            let pair = ClientIdentity.Pair(
+                chain: try certificates.chargerChain.map { try NIOSSLCertificate(bytes: try $0.serializeAsPEM().derBytes, format: .der) },
+                key: try NIOSSLPrivateKey(bytes: Array(key.pemRepresentation.utf8), format: .pem)
+            )
+            if let identity { identity.use(pair) } else { identity = ClientIdentity(pair) }
+        } catch {
+            logger.warning("cannot use the signed certificate for TLS", metadata: ["error": "\(error)"])
         }
         // Wait (bounded) for the CALL in flight to be answered, so the reconnect loses no message.
         for _ in 0..<500 where inflight != nil { try? await Task.sleep(for: .milliseconds(10)) }

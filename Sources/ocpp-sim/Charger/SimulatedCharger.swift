@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import HummingbirdWSClient
 import Logging
+import NIOSSL
 import NIOWebSocket
 import Shared
 
@@ -70,6 +71,8 @@ actor SimulatedCharger {
     var securityLog: [String] = []
     var logStatus: UploadLogStatusEnumType = .idle
     var logRequestId: Int?
+    /// Security Profile 3: the client certificate presented on wss:// (reloadable, `ClientIdentity`).
+    var identity: ClientIdentity?
 
     // Connection and boot.
     var outbound: WebSocketOutboundWriter?
@@ -136,6 +139,11 @@ actor SimulatedCharger {
         )
         self.firmwareVersion = context.template.firmware
         self.authorizationKey = context.password
+        if let files = context.clientCertificate {
+            do { identity = try ClientIdentity(chargerID: id, certificatePattern: files.certificate, keyPattern: files.key) } catch {
+                logger.error("client certificate not loaded; connecting without one", metadata: ["error": "\(error)"])
+            }
+        }
         self.rebootsLeft = context.faults.rebootLoop
         (self.jobs, self.jobSink) = AsyncStream.makeStream(of: Job.self)
     }
@@ -183,8 +191,10 @@ actor SimulatedCharger {
             headers[.secWebSocketProtocol] = "ocpp1.6"
             if let key = authorizationKey { headers[.authorization] = BasicAuthorization(user: id, password: key).header }
             let configuration = WebSocketClientConfiguration(maxFrameSize: context.maxMessage, additionalHeaders: headers)
+            // Built per attempt too: the client certificate may have been reloaded.
+            let tls = url.hasPrefix("wss://") ? ClientIdentity.tlsConfiguration(trustRoots: context.tlsTrustRoots, identity: identity) : nil
             do {
-                try await WebSocketClient.connect(url: url, configuration: configuration, logger: logger) { inbound, outbound, _ in
+                try await WebSocketClient.connect(url: url, configuration: configuration, tlsConfiguration: tls, logger: logger) { inbound, outbound, _ in
                     await self.attached(outbound)
                     for try await message in inbound.messages(maxSize: maxMessage) {
                         if case .text(let text) = message { await self.received(text) }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOSSL
 
 /// What every charger of one run shares.
 struct FleetContext: Sendable {
@@ -34,6 +35,10 @@ struct FleetContext: Sendable {
     var cpoName = ""
     var securityEvents = false
     var certificateDirectory: String?
+    /// `wss://`: trusted roots for the server certificate (`--tls-ca`; nil: the system's).
+    var tlsTrustRoots: [NIOSSLCertificate]?
+    /// Security Profile 3: client certificate and key files (`{id}` = charger id), read per charger.
+    var clientCertificate: (certificate: String, key: String)?
 
     func url(for id: String) -> String {
         baseURL.hasSuffix("/") ? baseURL + id : baseURL + "/" + id
