@@ -16,7 +16,7 @@ struct ChargerSecurityCommand: AsyncParsableCommand {
     )
     @OptionGroup(visibility: .hidden) var globals: GlobalOptions
     @Argument(help: "Charge point id.") var id: String
-    @Option(help: "The profile to require: 1, 2 or 3. Without it, the current settings are shown.") var profile: Int?
+    @Option(help: "The profile to require: 1, 2 or 3 (on the control socket only). Without it, the current settings are shown.") var profile: Int?
 
     func validate() throws {
         if let profile, !(1...3).contains(profile) { throw ValidationError("--profile expects 1, 2 or 3 (got \(profile))") }

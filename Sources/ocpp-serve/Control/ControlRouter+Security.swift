@@ -2,12 +2,14 @@ import Hummingbird
 import Logging
 import Shared
 
-/// Security profiles per charger (issue 17): which profile a charger must connect with. Not a secret, so also on the
-/// HTTP API, where an agent's token may change only chargers in its scope.
+/// Security profiles per charger (issue 17): which profile a charger must connect with. Readable on the HTTP API (not
+/// a secret); changed on the socket only, like passwords: a leaked API token must not be able to lower a charger's
+/// profile and open the way to a weaker handshake.
 extension ControlRouter {
     func addSecurityRoutes(to router: Router<ControlRequestContext>, transport: Transport) {
         router.get("/v1/chargers/:id/security") { _, context in
             let id = try Self.parameter(context, "id")
+            try await checkScope(context, charger: id)
             let entry = credentials.entry(id)
             return try ControlJSON.response(ChargerSecurity(charger: id, profile: entry?.profile, password: entry?.current != nil))
         }
@@ -17,7 +19,9 @@ extension ControlRouter {
             guard (1...3).contains(body.profile) else {
                 throw ControlError(.badRequest, "profile must be 1, 2 or 3 (to drop a charger's settings: ocpp-ctl charger password clear \(id))")
             }
-            try await checkScope(context, charger: id)
+            guard transport == .socket else {
+                throw ControlError(.forbidden, "security profiles are changed on the control socket only (ocpp-ctl charger security \(id) --profile N)")
+            }
             let previous: Int?
             do { previous = try await credentials.setProfile(id, profile: body.profile) } catch ChargerCredentials.ProfileChange.needsPassword {
                 throw ControlError(

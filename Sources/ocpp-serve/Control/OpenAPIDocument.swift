@@ -73,7 +73,7 @@ enum OpenAPIDocument {
         paths["/v1/chargers/{id}/security"] = [
             "get": operation("The security profile a charger must connect with, and whether it has a password", path: ["id"], answer: ref("ChargerSecurity")),
             "put": operation(
-                "Require a security profile of a charger (1 Basic, 2 wss + Basic, 3 wss + client certificate; 1 and 2 need a password)",
+                "Require a security profile of a charger (1 Basic, 2 wss + Basic, 3 wss + client certificate; 1 and 2 need a password); control socket only, 403 over HTTP",
                 path: ["id"], body: ref("ChargerSecurityRequest"), answer: ref("ChargerSecurity")
             ),
         ]
