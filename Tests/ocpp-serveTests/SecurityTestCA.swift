@@ -33,6 +33,11 @@ struct SecurityTestCA {
             OrganizationName("ocpp-tools tests")
             CommonName(name)
         }
+        return try selfSigned(subject: subject, key: key, isCA: isCA)
+    }
+
+    /// Valid from an hour ago for 30 days; a CA may sign certificates and CRLs.
+    static func selfSigned(subject: DistinguishedName, key: P256.Signing.PrivateKey, isCA: Bool) throws -> Certificate {
         let now = Date()
         return try Certificate(
             version: .v3,
@@ -45,7 +50,8 @@ struct SecurityTestCA {
             signatureAlgorithm: .ecdsaWithSHA256,
             extensions: try Certificate.Extensions {
                 Critical(isCA ? BasicConstraints.isCertificateAuthority(maxPathLength: nil) : BasicConstraints.notCertificateAuthority)
-                KeyUsage(digitalSignature: true, keyCertSign: isCA)
+                KeyUsage(digitalSignature: true, keyCertSign: isCA, cRLSign: isCA)
+                SubjectKeyIdentifier(hash: Certificate.PublicKey(key.publicKey))
             },
             issuerPrivateKey: Certificate.PrivateKey(key)
         )

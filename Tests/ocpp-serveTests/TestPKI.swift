@@ -88,23 +88,7 @@ struct TestPKI: Sendable {
     }
 
     private static func selfSigned(name: DistinguishedName, key: P256.Signing.PrivateKey) throws -> Certificate {
-        let now = Date()
-        return try Certificate(
-            version: .v3,
-            serialNumber: Certificate.SerialNumber(),
-            publicKey: .init(key.publicKey),
-            notValidBefore: now.addingTimeInterval(-3600),
-            notValidAfter: now.addingTimeInterval(30 * 86_400),
-            issuer: name,
-            subject: name,
-            signatureAlgorithm: .ecdsaWithSHA256,
-            extensions: try Certificate.Extensions {
-                Critical(BasicConstraints.isCertificateAuthority(maxPathLength: nil))
-                Critical(KeyUsage(keyCertSign: true, cRLSign: true))
-                SubjectKeyIdentifier(hash: Certificate.PublicKey(key.publicKey))
-            },
-            issuerPrivateKey: .init(key)
-        )
+        try SecurityTestCA.selfSigned(subject: name, key: key, isCA: true)
     }
 
     private static func issue(

@@ -110,24 +110,29 @@ struct ControlQueries: Sendable {
         }
     }
 
+    /// The latest `limit` rows of an append-only log table (`events`, `security_events`), oldest first, of one
+    /// charger and/or from a time on.
+    static func latest(_ table: String, timeColumn: String, charger: String?, sinceMs: Int64?, limit: Int, in db: Database) throws -> [Row] {
+        var conditions: [String] = []
+        var arguments: StatementArguments = []
+        if let charger {
+            conditions.append("charger_id = ?")
+            _ = arguments.append(contentsOf: [charger])
+        }
+        if let sinceMs {
+            conditions.append("\(timeColumn) >= ?")
+            _ = arguments.append(contentsOf: [sinceMs])
+        }
+        let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
+        return try Row.fetchAll(
+            db, sql: "SELECT * FROM (SELECT * FROM \(table)\(filter) ORDER BY id DESC LIMIT \(max(0, limit))) ORDER BY id", arguments: arguments
+        )
+    }
+
     /// Stored events, oldest first: the latest `limit` matching ones.
     func events(charger: String?, sinceMs: Int64?, limit: Int) async throws -> [JSONValue] {
         try await database.read { db in
-            var conditions: [String] = []
-            var arguments: StatementArguments = []
-            if let charger {
-                conditions.append("charger_id = ?")
-                _ = arguments.append(contentsOf: [charger])
-            }
-            if let sinceMs {
-                conditions.append("at_ms >= ?")
-                _ = arguments.append(contentsOf: [sinceMs])
-            }
-            let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
-            let rows = try Row.fetchAll(
-                db, sql: "SELECT * FROM (SELECT * FROM events\(filter) ORDER BY id DESC LIMIT \(max(0, limit))) ORDER BY id", arguments: arguments
-            )
-            return rows.map { row in
+            try Self.latest("events", timeColumn: "at_ms", charger: charger, sinceMs: sinceMs, limit: limit, in: db).map { row in
                 let detail: String? = row["detail"]
                 let parsed = detail.flatMap { try? JSONParser.parse($0) } ?? .object(JSONObject())
                 return ServerEvent(atMs: row["at_ms"], chargerID: row["charger_id"], kind: .init(rawValue: row["kind"]) ?? .notification, detail: parsed)
