@@ -69,14 +69,24 @@ final class ServerProcess: Sendable {
             for line in complete { continuation.yield(line) }
         }
         let stderrLines = Locked<[String]>([])
+        // A read may end inside a line (a busy server, a full pipe): only whole lines are listed, the rest waits.
+        let partial = Locked(Data())
         err.fileHandleForReading.readabilityHandler = { handle in
             let data = handle.availableData
             if data.isEmpty {
                 handle.readabilityHandler = nil
+                let rest = partial.withLock { $0 }
+                if !rest.isEmpty { stderrLines.withLock { $0.append(String(decoding: rest, as: UTF8.self)) } }
                 return
             }
-            let text = String(decoding: data, as: UTF8.self)
-            stderrLines.withLock { $0.append(contentsOf: text.split(separator: "\n").map(String.init)) }
+            let complete: [String] = partial.withLock { buffer in
+                buffer.append(data)
+                guard let last = buffer.lastIndex(of: 0x0A) else { return [] }
+                let text = String(decoding: buffer[buffer.startIndex..<last], as: UTF8.self)
+                buffer = Data(buffer[buffer.index(after: last)...])
+                return text.split(separator: "\n").map(String.init)
+            }
+            if !complete.isEmpty { stderrLines.withLock { $0.append(contentsOf: complete) } }
         }
         self.stderrLines = stderrLines
         try process.run()
