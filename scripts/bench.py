@@ -239,9 +239,10 @@ def idle_cpu(chargers, seconds, kind="serve"):
 PEER_NAMES = {"serve": "ocpp-serve", "python": "Python peer", "floor": "floor (C epoll)"}
 
 
-def peers(seconds, chargers=500):
+def peers(seconds, chargers=500, idle_seconds=20):
     """Issue 19: ocpp-serve, the Python peer and the floor, each pinned to core 0 under the same ocpp-sim load on core 1
-    (`chargers` chargers): saturation (50 000 msg/s offered) and 200 msg/s offered. Returns markdown table lines."""
+    (`chargers` chargers): saturation (50 000 msg/s offered) and 200 msg/s offered; then each holding the fleet
+    connected and idle (fixed costs: timers, housekeeping). Returns markdown table lines."""
     Peers.prepare()
     kinds = ["serve"] + [k for k in ("python", "floor") if getattr(Peers, k)]
     for kind, problem in Peers.problems.items():
@@ -258,10 +259,19 @@ def peers(seconds, chargers=500):
                   f"{' in %.2f s' % r['bootSeconds'] if r['bootSeconds'] else ''}, CPU window {r['window']:.1f} s, {r['writer']}",
                   file=sys.stderr, flush=True)
 
+    for kind in kinds:
+        r = idle_cpu(chargers, idle_seconds, kind)
+        if r:
+            results[("idle", kind)] = r
+            print(f"    {PEER_NAMES[kind]} with {chargers} idle chargers: {r['cpuPerSecond'] / 1000:.1f} ms CPU per second over {r['window']:.1f} s "
+                  f"({r['booted']} booted, {r['answered']} answered in the run)", file=sys.stderr, flush=True)
+
     def cell(kind, label, what):
         r = results.get((label, kind))
         if r is None:
             return "n/a"
+        if what == "cpuPerSecond":
+            return f"{r['cpuPerSecond'] / 1000:.1f} ms/s"
         if what == "cpu":
             return f"{r['cpu']:.0f} µs"
         if what == "achieved":
@@ -282,6 +292,9 @@ def peers(seconds, chargers=500):
         lines.append(f"| messages answered per second {title} | " + " | ".join(cell(k, label, "achieved") for k in ("serve", "python", "floor"))
                      + f" | {ratio('python', 'serve', label, 'achieved')} | {ratio('serve', 'floor', label, 'achieved')} |")
         lines.append(f"| round trip p50 / p99 {title} | " + " | ".join(cell(k, label, "lat") for k in ("serve", "python", "floor")) + " | | |")
+    lines.append(f"| server CPU per second holding {chargers} connected idle chargers ({idle_seconds} s, no messages) | "
+                 + " | ".join(cell(k, "idle", "cpuPerSecond") for k in ("serve", "python", "floor"))
+                 + f" | {ratio('python', 'serve', 'idle', 'cpuPerSecond')} | {ratio('serve', 'floor', 'idle', 'cpuPerSecond')} |")
     return lines
 
 
