@@ -293,7 +293,8 @@ def peers(seconds, chargers=500, idle_seconds=20):
         ra, rb = results.get((label, a)), results.get((label, b))
         if not ra or not rb or not rb[what]:
             return "n/a"
-        return f"{ra[what] / rb[what]:.1f}×"
+        x = ra[what] / rb[what]
+        return f"{x:.1f}×" if x >= 1 else f"{x:.2f}×"
 
     lines = [f"| Figure ({chargers} chargers) | ocpp-serve | Python peer | floor (C epoll) | Python / ocpp-serve | ocpp-serve / floor |",
              "|---|---|---|---|---|---|"]
