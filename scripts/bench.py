@@ -38,7 +38,7 @@ class Peers:
         if setup.returncode == 0:
             cls.python = [os.path.join(venv, "bin/python"), os.path.join(REPO, "Benchmarks/peers/python_csms.py")]
         else:
-            cls.problems["python"] = "Tests/interop/setup-venv.sh failed: " + setup.stderr.strip().splitlines()[0] if setup.stderr.strip() else "?"
+            cls.problems["python"] = "Tests/interop/setup-venv.sh failed: " + (setup.stderr.strip().splitlines() or ["?"])[0]
         out = os.path.join(tempfile.mkdtemp(prefix="ocpp-bench-floor-"), "epoll_floor")
         cc = subprocess.run([os.environ.get("CC", "cc"), "-O2", "-o", out, os.path.join(REPO, "Benchmarks/peers/epoll_floor.c"), "-lcrypto"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
