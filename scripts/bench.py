@@ -11,7 +11,7 @@ peers side by side (issue 19): ocpp-serve, the Python peer (Benchmarks/peers/pyt
 committing per message) and the floor (Benchmarks/peers/epoll_floor.c: a C epoll server that only frames and
 answers), each measured the same way, with the ratios. `--peers` runs only that part.
 """
-import argparse, json, os, re, shutil, signal, statistics, subprocess, sys, tempfile, time
+import argparse, atexit, json, os, re, shutil, signal, statistics, subprocess, sys, tempfile, time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -39,7 +39,9 @@ class Peers:
             cls.python = [os.path.join(venv, "bin/python"), os.path.join(REPO, "Benchmarks/peers/python_csms.py")]
         else:
             cls.problems["python"] = "Tests/interop/setup-venv.sh failed: " + (setup.stderr.strip().splitlines() or ["?"])[0]
-        out = os.path.join(tempfile.mkdtemp(prefix="ocpp-bench-floor-"), "epoll_floor")
+        folder = tempfile.mkdtemp(prefix="ocpp-bench-floor-")
+        atexit.register(shutil.rmtree, folder, True)
+        out = os.path.join(folder, "epoll_floor")
         cc = subprocess.run([os.environ.get("CC", "cc"), "-O2", "-o", out, os.path.join(REPO, "Benchmarks/peers/epoll_floor.c"), "-lcrypto"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         if cc.returncode == 0:
