@@ -1,4 +1,9 @@
+import Dispatch
+import Foundation
 import GRDB
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 import ServiceLifecycle
 import Shared
@@ -35,22 +40,37 @@ final class StoreWriter: Service, Sendable {
 
     private struct Queue: Sendable {
         var pending: [Item] = []
-        var waiter: CheckedContinuation<Void, Never>?
+        /// Items in `pending` someone waits for (a completion): they start a commit; detached ones can wait.
+        var awaited = 0
+        /// The writer thread is parked (or about to park) on `wakeUp`; `waitingUntil` is its deadline, nil: none.
+        var parked = false
+        var waitingUntil: UInt64?
         var closed = false
     }
+
+    /// Wakes the parked writer thread (a futex underneath; signalled only when the thread is parked).
+    private let wakeUp = DispatchSemaphore(value: 0)
 
     /// The least time from one commit's start to the next: a commit costs an fsync and rewrites the hot pages of
     /// every index in the WAL, whatever the batch size, so at moderate rates a short wait gives fewer, larger commits.
     private let commitSpacing: Duration
+    /// How long detached operations (raw frames, events, last-seen times) may wait for a commit someone waits for.
+    /// Nobody is answered after them, so they ride along with the next awaited commit instead of costing one of their
+    /// own: at low rates every answer's outbound frame used to be a commit (an fsync) by itself (issue 19).
+    private let detachedDelay: Duration
     /// Batch sizes and commit latency for /metrics; nil in tests.
     private let metrics: ServerMetrics?
 
-    init(database: DatabasePool, logger: Logger, maxBatch: Int = 512, commitSpacing: Duration = .zero, metrics: ServerMetrics? = nil) {
+    init(
+        database: DatabasePool, logger: Logger, maxBatch: Int = 512, commitSpacing: Duration = .zero, detachedDelay: Duration = .milliseconds(20),
+        metrics: ServerMetrics? = nil
+    ) {
         self.metrics = metrics
         self.database = database
         self.logger = logger
         self.maxBatch = maxBatch
         self.commitSpacing = commitSpacing
+        self.detachedDelay = detachedDelay
     }
 
     /// Applies `operation` and returns once it is committed.
@@ -66,52 +86,67 @@ final class StoreWriter: Service, Sendable {
         enqueue(Item(operation: operation, completion: completion))
     }
 
-    /// Queues `operation` without waiting for its commit (raw frames, events, last-seen times).
+    /// Queues `operation` without waiting for its commit (raw frames, events, last-seen times). It is committed with
+    /// the next operation someone waits for, at the latest `detachedDelay` after it was queued.
     func submitDetached(_ operation: StoreOperation) {
         enqueue(Item(operation: operation, completion: nil))
     }
 
     private func enqueue(_ item: Item) {
-        let (waiter, rejected) = queue.withLock { queue -> (CheckedContinuation<Void, Never>?, Bool) in
-            if queue.closed { return (nil, true) }
+        let (wake, rejected) = queue.withLock { queue -> (Bool, Bool) in
+            if queue.closed { return (false, true) }
             queue.pending.append(item)
-            let waiter = queue.waiter
-            queue.waiter = nil
-            return (waiter, false)
+            if item.completion != nil { queue.awaited += 1 }
+            // Wake the writer only if it sleeps and this changes its plan: an awaited item, a full batch, or a
+            // detached item it has no deadline for. While a commit is in flight the writer looks at the queue anyway.
+            guard queue.parked, item.completion != nil || queue.pending.count >= maxBatch || queue.waitingUntil == nil else { return (false, false) }
+            queue.parked = false
+            return (true, false)
         }
         if rejected {
             item.completion?(.failure(StoreWriterError.closed))
         }
-        waiter?.resume()
+        if wake { wakeUp.signal() }
+    }
+
+    /// Stops taking operations; the writer commits what is queued and ends.
+    private func close() {
+        let wake = queue.withLock { queue in
+            queue.closed = true
+            defer { queue.parked = false }
+            return queue.parked
+        }
+        if wake { wakeUp.signal() }
     }
 
     func run() async throws {
+        // The writer runs on a thread of its own and calls SQLite synchronously: no hop to a task, to GRDB's
+        // dispatch queue and back per batch (at 200 msg/s those wake-ups cost more CPU than the commits; issue 19).
         await withGracefulShutdownHandler {
-            await self.loop()
-        } onGracefulShutdown: {
-            let waiter = self.queue.withLock { queue in
-                queue.closed = true
-                let waiter = queue.waiter
-                queue.waiter = nil
-                return waiter
+            await withTaskCancellationHandler {
+                await withCheckedContinuation { (finished: CheckedContinuation<Void, Never>) in
+                    // Named so per-thread figures (/proc/PID/task/*/comm, perf) can tell it from the dispatch threads.
+                    Thread {
+                        _ = pthread_setname_np(pthread_self(), "store-writer")
+                        self.loop()
+                        finished.resume()
+                    }.start()
+                }
+            } onCancel: {
+                self.close()
             }
-            waiter?.resume()
+        } onGracefulShutdown: {
+            self.close()
         }
     }
 
-    private func loop() async {
+    private func loop() {
+        var lastCommit: ContinuousClock.Instant?
         let clock = ContinuousClock()
-        while true {
-            let (batch, closed) = await nextBatch()
-            if batch.isEmpty {
-                if closed { break }
-                continue
-            }
+        while let batch = nextBatch(lastCommit: lastCommit) {
             let started = clock.now
-            await commit(batch)
-            if commitSpacing > .zero, !closed {
-                try? await clock.sleep(until: started + commitSpacing)
-            }
+            commit(batch)
+            lastCommit = started
         }
         let figures = statistics.withLock { $0 }
         logger.notice(
@@ -124,44 +159,80 @@ final class StoreWriter: Service, Sendable {
         )
     }
 
-    private func nextBatch() async -> ([Item], Bool) {
+    /// What the writer does next: commit a batch, or sleep (until a deadline, or until woken).
+    private enum Step {
+        case commit([Item])
+        case sleep(until: UInt64?)
+        case finished
+    }
+
+    /// Blocks until there is a batch to commit; nil once closed and drained. Awaited operations are committed at
+    /// once (after `commitSpacing`); detached ones wait up to `detachedDelay` for an awaited one to share a commit.
+    /// Right after a commit the writer sleeps with that deadline too, so the outbound frames of the answers it just
+    /// released do not wake it.
+    private func nextBatch(lastCommit: ContinuousClock.Instant?) -> [Item]? {
+        if commitSpacing > .zero, let lastCommit {
+            let free = lastCommit + commitSpacing
+            let now = ContinuousClock.now
+            if free > now, !queue.withLock({ $0.closed }) { Thread.sleep(forTimeInterval: Self.seconds(free - now)) }
+        }
+        let delay = UInt64(detachedDelay.nanoseconds)
+        var deadline: UInt64? = lastCommit == nil ? nil : DispatchTime.now().uptimeNanoseconds + delay
         while true {
-            let taken: ([Item], Bool)? = queue.withLock { queue in
-                if queue.pending.count > maxBatch {
-                    let batch = Array(queue.pending.prefix(maxBatch))
-                    queue.pending.removeFirst(maxBatch)
-                    return (batch, queue.closed)
+            let now = DispatchTime.now().uptimeNanoseconds
+            let step = queue.withLock { queue -> Step in
+                if queue.pending.isEmpty {
+                    if queue.closed { return .finished }
+                    if let due = deadline, now >= due { deadline = nil }
+                } else {
+                    let due = deadline ?? now + delay
+                    deadline = due
+                    if queue.closed || queue.awaited > 0 || queue.pending.count >= maxBatch || now >= due {
+                        return .commit(take(&queue))
+                    }
                 }
-                if !queue.pending.isEmpty {
-                    // The usual case: take the whole queue, neither copying it nor keeping its capacity.
-                    let batch = queue.pending
-                    queue.pending = []
-                    return (batch, queue.closed)
-                }
-                return queue.closed ? ([], true) : nil
+                queue.parked = true
+                queue.waitingUntil = deadline
+                return .sleep(until: deadline)
             }
-            if let taken { return taken }
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let resumeNow = queue.withLock { queue in
-                    if !queue.pending.isEmpty || queue.closed { return true }
-                    queue.waiter = continuation
-                    return false
-                }
-                if resumeNow { continuation.resume() }
+            switch step {
+            case .finished:
+                return nil
+            case .commit(let batch):
+                return batch
+            case .sleep(let until):
+                _ = wakeUp.wait(timeout: until.map { DispatchTime(uptimeNanoseconds: $0) } ?? .distantFuture)
+                queue.withLock { $0.parked = false }
             }
         }
     }
 
-    private func commit(_ batch: [Item]) async {
+    /// Takes up to `maxBatch` items off the queue, usually all of it (neither copying nor keeping its capacity).
+    private func take(_ queue: inout Queue) -> [Item] {
+        let batch: [Item]
+        if queue.pending.count > maxBatch {
+            batch = Array(queue.pending.prefix(maxBatch))
+            queue.pending.removeFirst(maxBatch)
+            queue.awaited = queue.pending.reduce(0) { $0 + ($1.completion == nil ? 0 : 1) }
+        } else {
+            batch = queue.pending
+            queue.pending = []
+            queue.awaited = 0
+        }
+        return batch
+    }
+
+    private func commit(_ batch: [Item]) {
         let operations = batch.map(\.operation)
         let clock = ContinuousClock()
         let start = clock.now
         do {
             // Fast path: the whole batch in one transaction. Only if some write fails is the batch replayed with one
-            // savepoint per operation, so a bad write fails alone and the others still commit.
+            // savepoint per operation, so a bad write fails alone and the others still commit. GRDB's synchronous
+            // write runs the transaction on this thread (its queue's `sync`), so no other thread wakes up.
             let results: [Result<StoreResult, any Error>]
             do {
-                results = try await database.write { db in
+                results = try database.write { db in
                     let applyStart = clock.now
                     defer {
                         let applied = clock.now - applyStart
@@ -170,7 +241,7 @@ final class StoreWriter: Service, Sendable {
                     return try operations.map { .success(try StoreApplier.apply($0, in: db)) }
                 }
             } catch {
-                results = try await database.write { db in
+                results = try database.write { db in
                     operations.map { operation in
                         Result { () throws -> StoreResult in
                             var result = StoreResult.done
@@ -199,6 +270,10 @@ final class StoreWriter: Service, Sendable {
             logger.error("store commit failed", metadata: ["error": "\(error)", "operations": "\(batch.count)"])
             for item in batch { item.completion?(.failure(error)) }
         }
+    }
+
+    private static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 }
 
