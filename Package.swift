@@ -26,12 +26,20 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         .systemLibrary(name: "CReadline", path: "Sources/CReadline", providers: [.apt(["libreadline-dev"])]),
         // sqlite3_config is variadic, which Swift cannot call.
         .target(name: "CSQLiteTuning", dependencies: [p("GRDBSQLite", "GRDB.swift")]),
-        .target(name: "Shared", dependencies: [p("Logging", "swift-log"), p("GRDB", "GRDB.swift")], swiftSettings: strict),
+        .target(
+            name: "Shared",
+            dependencies: [
+                p("Logging", "swift-log"), p("GRDB", "GRDB.swift"), p("GRDBSQLite", "GRDB.swift"), p("PostgresNIO", "postgres-nio"),
+                p("NIOCore", "swift-nio"), p("NIOPosix", "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "ocpp-serve",
             dependencies: [

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Logging
 import NIOCore
 import NIOWebSocket
@@ -263,7 +262,7 @@ final class ChargerConnection: ChannelDuplexHandler {
     private static func register(_ chargerID: String, subprotocol: String?, channel: any Channel, endpoint: ChargerEndpoint) async -> Registration {
         let system = endpoint.centralSystem
         let known: (registration: String, interval: Int?)? = try? await endpoint.database.read { db in
-            try Row.fetchOne(db, sql: "SELECT registration, heartbeat_interval FROM chargers WHERE id = ?", arguments: [chargerID])
+            try db.fetchOne(sql: "SELECT registration, heartbeat_interval FROM chargers WHERE id = ?", arguments: [chargerID])
                 .map { ($0["registration"], $0["heartbeat_interval"]) }
         }
         let configuration = endpoint.configuration

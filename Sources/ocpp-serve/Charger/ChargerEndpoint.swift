@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -21,14 +20,14 @@ final class ChargerEndpoint: Sendable {
     let waitingChecks = Atomic<Int>(0)
     static let maxWaitingChecks = 64
     let registry: ChargerRegistry
-    let database: DatabasePool
+    let database: any SQLStore
     let configuration: ServerConfiguration
     let logger: Logger
     /// Closed connections still unregistering (the shutdown waits for them).
     let unregistering = Atomic<Int>(0)
 
     init(
-        centralSystem: CentralSystem, credentials: ChargerCredentials, registry: ChargerRegistry, database: DatabasePool,
+        centralSystem: CentralSystem, credentials: ChargerCredentials, registry: ChargerRegistry, database: any SQLStore,
         configuration: ServerConfiguration, logger: Logger
     ) {
         self.centralSystem = centralSystem

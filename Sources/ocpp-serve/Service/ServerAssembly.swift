@@ -1,6 +1,5 @@
 import CSQLiteTuning
 import Foundation
-import GRDB
 import Hummingbird
 import Logging
 import Prometheus
@@ -13,16 +12,17 @@ import UnixSignals
 struct ServerAssembly {
     let configuration: ServerConfiguration
     let logger: Logger
-    let database: DatabasePool
+    let database: any SQLStore
     let writer: StoreWriter
-    let checkpointer: WALCheckpointer
+    /// SQLite only: PostgreSQL checkpoints by itself.
+    let checkpointer: WALCheckpointer?
     let events: EventBus
     let registry = ChargerRegistry()
     /// Where /metrics reads from; nil with `--metrics off` (never bootstrapped).
     let metricsRegistry: PrometheusCollectorRegistry?
     let metrics: ServerMetrics
 
-    init(configuration: ServerConfiguration, logger: Logger, metricsRegistry: PrometheusCollectorRegistry? = nil) throws {
+    init(configuration: ServerConfiguration, logger: Logger, metricsRegistry: PrometheusCollectorRegistry? = nil) async throws {
         self.metricsRegistry = metricsRegistry
         metrics = ServerMetrics(enabled: metricsRegistry != nil)
         self.configuration = configuration
@@ -30,12 +30,16 @@ struct ServerAssembly {
         // Before SQLite's first use: no memory statistics, no mutex per connection (CSQLiteTuning.h, BENCHMARKS.md).
         _ = ocpp_sqlite_configure_process()
         do {
-            database = try StoreDatabase.openForWriting(
-                path: configuration.databasePath, fullSync: configuration.sync == .full, checkpointsAutomatically: false
+            database = try await StoreOpener.openForWriting(
+                configuration.database, fullSync: configuration.sync == .full, checkpointsAutomatically: false, logger: logger
             )
-            checkpointer = try WALCheckpointer(path: configuration.databasePath, logger: logger)
+            if case .sqlite(let path) = configuration.database {
+                checkpointer = try WALCheckpointer(path: path, logger: logger)
+            } else {
+                checkpointer = nil
+            }
         } catch {
-            throw ServerStartError("cannot open database \(configuration.databasePath): \(error)")
+            throw ServerStartError("cannot open database \(configuration.database): \(String(reflecting: error))")
         }
         writer = StoreWriter(database: database, logger: logger, maxBatch: configuration.maxBatch,
             commitSpacing: configuration.commitInterval, metrics: metrics)
@@ -53,7 +57,7 @@ struct ServerAssembly {
         let centralSystem = CentralSystem(configuration: configuration, writer: writer, database: database, events: events, limits: limits, logger: logger,
             metrics: metrics)
         let credentials = ChargerCredentials(minimumProfile: configuration.securityProfile, writer: writer, logger: logger)
-        do { try credentials.load(from: database) } catch { throw ServerStartError("cannot read charger keys: \(error)") }
+        do { try await credentials.load(from: database) } catch { throw ServerStartError("cannot read charger keys: \(error)") }
         let endpoint = ChargerEndpoint(
             centralSystem: centralSystem, credentials: credentials, registry: registry, database: database, configuration: configuration, logger: logger
         )
@@ -64,13 +68,13 @@ struct ServerAssembly {
         let alerts = AlertEngine(settings: configuration.alerts, database: database, events: events, registry: registry, logger: logger)
         let housekeeping = Housekeeping(registry: registry, writer: writer, events: events, configuration: configuration, logger: logger)
         // The limit manager before the charger port: it is subscribed to events before the first charger connects.
-        var services: [any Service] = [writer, checkpointer, housekeeping, limits, alerts, chargers]
+        var services: [any Service] = [writer] + (checkpointer.map { [$0] } ?? []) + [housekeeping, limits, alerts, chargers]
         services += try controlServices(commander: commander, limits: limits, alerts: alerts, credentials: credentials)
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         )
         logger.info("starting", metadata: [
-            "db": "\(configuration.databasePath)", "sync": "\(configuration.sync.rawValue)",
+            "db": "\(configuration.database)", "sync": "\(configuration.sync.rawValue)",
             "sqliteMemoryStatistics": ocpp_sqlite_memory_statistics_enabled() == 0 ? "off" : "on",
             "sqliteConnectionMutex": ocpp_sqlite_connections_have_mutex() == 0 ? "off" : "on",
         ])

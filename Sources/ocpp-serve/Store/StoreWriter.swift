@@ -1,4 +1,3 @@
-import GRDB
 import Logging
 import ServiceLifecycle
 import Shared
@@ -7,11 +6,11 @@ import Synchronization
 /// The one writer of the database: group commit.
 ///
 /// Connections submit operations and suspend; the writer takes everything queued (up to `maxBatch`), applies it in
-/// one SQLite transaction, and resumes the submitters only after that transaction committed. So a charger's
+/// one transaction (SQLite or PostgreSQL, `SQLStore.write`), and resumes the submitters only after that transaction committed. So a charger's
 /// StartTransaction, StopTransaction or MeterValues is acknowledged only once it is durable, and durability costs one
 /// commit per batch rather than one per message.
 final class StoreWriter: Service, Sendable {
-    private let database: DatabasePool
+    private let database: any SQLStore
     private let logger: Logger
     private let maxBatch: Int
     private let queue = Mutex(Queue())
@@ -45,7 +44,7 @@ final class StoreWriter: Service, Sendable {
     /// Batch sizes and commit latency for /metrics; nil in tests.
     private let metrics: ServerMetrics?
 
-    init(database: DatabasePool, logger: Logger, maxBatch: Int = 512, commitSpacing: Duration = .zero, metrics: ServerMetrics? = nil) {
+    init(database: any SQLStore, logger: Logger, maxBatch: Int = 512, commitSpacing: Duration = .zero, metrics: ServerMetrics? = nil) {
         self.metrics = metrics
         self.database = database
         self.logger = logger
@@ -165,7 +164,7 @@ final class StoreWriter: Service, Sendable {
                     let applyStart = clock.now
                     defer {
                         let applied = clock.now - applyStart
-                        statistics.withLock { $0.applyNanoseconds += applied.nanoseconds }
+                        self.statistics.withLock { $0.applyNanoseconds += applied.nanoseconds }
                     }
                     return try operations.map { .success(try StoreApplier.apply($0, in: db)) }
                 }
@@ -173,12 +172,7 @@ final class StoreWriter: Service, Sendable {
                 results = try await database.write { db in
                     operations.map { operation in
                         Result { () throws -> StoreResult in
-                            var result = StoreResult.done
-                            try db.inSavepoint {
-                                result = try StoreApplier.apply(operation, in: db)
-                                return .commit
-                            }
-                            return result
+                            try db.inSavepoint { try StoreApplier.apply(operation, in: db) }
                         }
                     }
                 }
