@@ -81,8 +81,41 @@ public final class PostgresSQLConnection: SQLConnection, Sendable {
     }
 
     public func executeScript(_ sql: String) throws {
-        // The simple-query protocol runs several statements in one message.
-        _ = try connection.simpleQuery(sql).wait()
+        // postgres-nio prepares every query, and a prepared statement holds one command: run them one by one.
+        for statement in Self.statements(sql) {
+            _ = try connection.query(PostgresQuery(unsafeSQL: statement), logger: logger).wait()
+        }
+    }
+
+    /// Splits a script at top-level semicolons (not inside quotes or `$$` bodies).
+    static func statements(_ sql: String) -> [String] {
+        var result: [String] = []
+        var current = ""
+        var quote: Character?
+        var dollar = false
+        var previous: Character = " "
+        for character in sql {
+            if dollar {
+                if character == "$" && previous == "$" { dollar = false }
+            } else if let open = quote {
+                if character == open { quote = nil }
+            } else if character == "'" || character == "\"" {
+                quote = character
+            } else if character == "$" && previous == "$" {
+                dollar = true
+            } else if character == ";" {
+                let trimmed = current.trimmingCharacters(in: .whitespacesAndNewlines)
+                if !trimmed.isEmpty { result.append(trimmed) }
+                current = ""
+                previous = " "
+                continue
+            }
+            current.append(character)
+            previous = character == "$" && previous == "$" ? " " : character
+        }
+        let trimmed = current.trimmingCharacters(in: .whitespacesAndNewlines)
+        if !trimmed.isEmpty { result.append(trimmed) }
+        return result
     }
 
     private static let savepointNumber = Mutex(0)
