@@ -106,7 +106,8 @@ public final class PostgresSQLStore: SQLStore {
 
     deinit {
         let connections = idle.withLock { $0 }
-        for connection in connections { connection.connection.close().whenComplete { _ in } }
+        // postgres-nio requires a connection closed before it is released: the callback keeps it until then.
+        for connection in connections { connection.connection.close().whenComplete { _ in withExtendedLifetime(connection) {} } }
         threads.shutdownGracefully { _ in }
     }
 }
