@@ -37,6 +37,8 @@ let package = Package(
             dependencies: [
                 p("Logging", "swift-log"), p("GRDB", "GRDB.swift"), p("GRDBSQLite", "GRDB.swift"), p("PostgresNIO", "postgres-nio"),
                 p("NIOCore", "swift-nio"), p("NIOPosix", "swift-nio"),
+                // Certificate hash data (security extension) is computed alike by ocpp-ctl, ocpp-sim and the tests.
+                p("X509", "swift-certificates"), p("SwiftASN1", "swift-asn1"), p("Crypto", "swift-crypto"),
             ],
             swiftSettings: strict
         ),
@@ -48,7 +50,7 @@ let package = Package(
                 p("NIOWebSocket", "swift-nio"), p("Logging", "swift-log"), p("ServiceLifecycle", "swift-service-lifecycle"), p("UnixSignals", "swift-service-lifecycle"),
                 p("GRDB", "GRDB.swift"), p("GRDBSQLite", "GRDB.swift"), p("Yams", "Yams"), p("Crypto", "swift-crypto"), p("CryptoExtras", "swift-crypto"),
                 p("Metrics", "swift-metrics"), p("CoreMetrics", "swift-metrics"), p("Prometheus", "swift-prometheus"),
-                p("AsyncHTTPClient", "async-http-client"), p("NIOSSL", "swift-nio-ssl"), p("HummingbirdTLS", "hummingbird"),
+                p("AsyncHTTPClient", "async-http-client"), p("NIOSSL", "swift-nio-ssl"), p("HummingbirdTLS", "hummingbird"), p("HummingbirdCore", "hummingbird"),
                 p("X509", "swift-certificates"), p("SwiftASN1", "swift-asn1"),
             ],
             swiftSettings: strict
@@ -57,7 +59,7 @@ let package = Package(
             name: "ocpp-ctl",
             dependencies: [
                 "Shared", "CReadline", p("ArgumentParser", "swift-argument-parser"), p("AsyncHTTPClient", "async-http-client"),
-                p("NIOCore", "swift-nio"), p("NIOHTTP1", "swift-nio"), p("Logging", "swift-log"),
+                p("NIOCore", "swift-nio"), p("NIOHTTP1", "swift-nio"), p("Logging", "swift-log"), p("NIOSSL", "swift-nio-ssl"),
             ],
             swiftSettings: strict
         ),
@@ -90,12 +92,19 @@ let package = Package(
             dependencies: [
                 "ocpp-serve", "ocpp-ctl", "ocpp-sim", "ocpp-report", "Shared", p("GRDB", "GRDB.swift"), p("HummingbirdWSClient", "hummingbird-websocket"),
                 p("HTTPTypes", "swift-http-types"), p("Logging", "swift-log"), p("AsyncHTTPClient", "async-http-client"),
-                p("NIOCore", "swift-nio"), p("NIOEmbedded", "swift-nio"), p("NIOHTTP1", "swift-nio"), p("NIOWebSocket", "swift-nio"),
+                p("NIOCore", "swift-nio"), p("NIOEmbedded", "swift-nio"), p("NIOHTTP1", "swift-nio"), p("NIOWebSocket", "swift-nio"), p("NIOPosix", "swift-nio"),
                 p("NIOSSL", "swift-nio-ssl"), p("X509", "swift-certificates"), p("SwiftASN1", "swift-asn1"), p("Crypto", "swift-crypto"),
             ],
             swiftSettings: strict
         ),
-        .testTarget(name: "ocpp-simTests", dependencies: ["ocpp-sim", "Shared"], swiftSettings: strict),
+        .testTarget(
+            name: "ocpp-simTests",
+            dependencies: [
+                "ocpp-sim", "Shared", p("NIOSSL", "swift-nio-ssl"), p("X509", "swift-certificates"), p("SwiftASN1", "swift-asn1"),
+                p("Crypto", "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
         .testTarget(name: "ocpp-reportTests", dependencies: ["ocpp-report", "Shared", p("GRDB", "GRDB.swift")], swiftSettings: strict),
     ]
 )

@@ -3,6 +3,7 @@
 #   scripts/bench.sh [--quick] [--skip load|steps|idle|ctl ...]   server figures (ocpp-serve under ocpp-sim load)
 #   scripts/bench.sh --frames [ocpp-bench options]                 the frame hot path (parse, validate, encode)
 #   scripts/bench.sh --metrics-cost 5 [--quick]                    CPU per message with --metrics on vs off
+#   scripts/bench.sh --peers [--quick]                             ocpp-serve, the Python peer and the C floor side by side (issue 19)
 # SCRATCH=DIR picks the build folder.
 set -euo pipefail
 cd "$(dirname "$0")/.."

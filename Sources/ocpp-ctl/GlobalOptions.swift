@@ -13,11 +13,16 @@ struct GlobalOptions: ParsableArguments {
     @Option(help: "Seconds a charger command may wait for its turn and the charger's answer; exit 4 after that. (default: 30)")
     var timeout: Double?
 
-    @Option(help: "Use the server's HTTP API at this base URL (http://HOST:PORT) instead of the socket. Environment: OCPP_URL.")
+    @Option(
+        help: "Use the server's HTTP API at this base URL (http://HOST:PORT, https:// when ocpp-serve has --tls-cert) instead of the socket. Environment: OCPP_URL."
+    )
     var url: String?
 
     @Option(help: "Bearer token for --url. Environment: OCPP_TOKEN.")
     var token: String?
+
+    @Option(help: "CA certificates (PEM) to trust for an https:// --url, instead of the system's roots. Environment: OCPP_TLS_CA.")
+    var tlsCa: String?
 
     func validate() throws {
         if let timeout, !(timeout > 0 && timeout <= ControlAPI.maxTimeout) {
@@ -29,7 +34,10 @@ struct GlobalOptions: ParsableArguments {
         let environment = ProcessInfo.processInfo.environment
         let seconds = timeout ?? ControlAPI.defaultTimeout
         if let base = url ?? environment["OCPP_URL"] {
-            return ControlClient(endpoint: .http(baseURL: base, token: token ?? environment["OCPP_TOKEN"]), timeout: seconds)
+            return ControlClient(
+                endpoint: .http(baseURL: base, token: token ?? environment["OCPP_TOKEN"]), timeout: seconds,
+                trustedCAFile: tlsCa ?? environment["OCPP_TLS_CA"]
+            )
         }
         let path = socket ?? environment["OCPP_SOCKET"] ?? ControlAPI.defaultSocketPath()
         return ControlClient(endpoint: .socket(path: path), timeout: seconds)
@@ -43,6 +51,7 @@ struct GlobalOptions: ParsableArguments {
         if let timeout { out += ["--timeout", String(timeout)] }
         if let url { out += ["--url", url] }
         if let token { out += ["--token", token] }
+        if let tlsCa { out += ["--tls-ca", tlsCa] }
         return out
     }
 }

@@ -22,7 +22,7 @@ struct OcppCtlCommand: AsyncParsableCommand {
             ResetCommand.self, UnlockCommand.self, AvailabilityCommand.self, ConfigCommand.self, ClearCacheCommand.self,
             StartCommand.self, StopCommand.self, TriggerCommand.self, DataTransferCommand.self, ProfileCommand.self,
             ScheduleCommand.self, FirmwareCommand.self, DiagnosticsCommand.self, ReserveCommand.self, CancelReservationCommand.self,
-            LocalListCommand.self, CallCommand.self, ShellCommand.self,
+            LocalListCommand.self, CertCommand.self, LogCommand.self, SecurityEventsCommand.self, CallCommand.self, ShellCommand.self,
         ]
     )
 

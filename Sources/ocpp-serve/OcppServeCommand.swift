@@ -19,6 +19,16 @@ struct OcppServeCommand: AsyncParsableCommand {
             Security profile 1: a charger with a password (ocpp-ctl charger password set|rotate) must send HTTP Basic
             credentials (user = charge point id, password = its AuthorizationKey, as raw bytes or hex text); a refusal
             is HTTP 401 with WWW-Authenticate: Basic realm="ocpp". Keys are stored hashed (PBKDF2-HMAC-SHA256).
+            Security profiles 2 and 3: with --tls-cert and --tls-key a second, wss:// port (--tls-listen) serves chargers \
+            over TLS 1.2+; --listen stays the plain ws port. A charger's profile (ocpp-ctl charger security ID --profile \
+            N) or the server minimum (--security-profile) decides, with no fallback: at 2 or 3 a plain-ws handshake gets \
+            401; at 3 the charger must present a client certificate issued by --tls-client-ca, within its dates, whose \
+            subject CN is the charge point id (Basic credentials are then not needed). Certificates are requested, not \
+            required, at the TLS level, so profile-2 and profile-3 chargers share the wss port; a presented certificate \
+            that fails is refused (401) whatever the profile. Every refusal is logged once with the reason and counted \
+            (ocpp_connections_refused_total, reason auth, transport, certificate or tls). SIGHUP re-reads --tls-cert, \
+            --tls-key and --tls-client-ca for new handshakes (connected chargers stay); a file that does not load keeps \
+            the previous ones and logs an error. With --tls-cert, --http is served over https with the same certificate.
             Transaction messages are acknowledged only after they are committed (group commit, WAL).
             Messages are answered in order, one at a time per charger; a message over --max-message closes the
             socket with 1009, a charger that has not answered the previous ping by the next one with 1001.
@@ -58,7 +68,7 @@ struct OcppServeCommand: AsyncParsableCommand {
     )
     var socket: String?
 
-    @Option(help: "Serve the control commands as a JSON REST API on HOST:PORT for remote agents (bearer tokens from `ocpp-ctl token create`). Off unless given.")
+    @Option(help: "Serve the control commands as a JSON REST API on HOST:PORT for remote agents (bearer tokens from `ocpp-ctl token create`); https with --tls-cert. Off unless given.")
     var http: String?
 
     @Option(help: "YAML config file; flags win over it.")
@@ -78,12 +88,37 @@ struct OcppServeCommand: AsyncParsableCommand {
 
     @Option(
         help: """
-            Lowest security profile a charger may connect with: 0 (plain ws allowed) or 1 (HTTP Basic required of every \
-            charger; unknown chargers get 401). A charger given a password (ocpp-ctl charger password set) must use it \
-            either way. (default: 0)
+            Lowest security profile any charger may connect with: 0 (plain ws allowed), 1 (HTTP Basic required of every \
+            charger; unknown chargers get 401), 2 (wss and HTTP Basic; every plain-ws handshake gets 401) or 3 (wss and \
+            a client certificate). A charger's own profile (ocpp-ctl charger security ID --profile N) applies when it is \
+            higher; a charger given a password must use it either way. 2 and 3 need --tls-cert, 3 --tls-client-ca. (default: 0)
             """
     )
     var securityProfile: Int?
+
+    @Option(help: "Address of the wss (TLS) port for chargers, beside the plain --listen port; port 0 picks a free port. (default with --tls-cert: 0.0.0.0:9443)")
+    var tlsListen: String?
+
+    @Option(
+        help: """
+            Server certificate (PEM, leaf first, then intermediates) for wss:// chargers and https on --http. \
+            TLS 1.2 or 1.3; for TLS 1.2 the OCPP whitepaper's suites (ECDHE-ECDSA/ECDHE-RSA/RSA with AES-GCM). \
+            Re-read with --tls-key and --tls-client-ca on SIGHUP. Needs --tls-key.
+            """
+    )
+    var tlsCert: String?
+
+    @Option(help: "Private key (PEM) of --tls-cert; keep it readable by the server's user only.")
+    var tlsKey: String?
+
+    @Option(
+        help: """
+            CA certificates (PEM) that issue charger client certificates (security profile 3). A certificate is requested \
+            at every wss handshake, not required: a charger at profile 3 must present one that chains to this CA, is \
+            within its validity dates and whose subject CN is the charge point id; others may present none.
+            """
+    )
+    var tlsClientCa: String?
 
     @Option(help: "Accept this charger id without a subprotocol offer, as OCPP 1.6 ('*' for all). Repeatable.")
     var acceptWithoutSubprotocol: [String] = []
@@ -127,6 +162,23 @@ struct OcppServeCommand: AsyncParsableCommand {
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical. (default: info)")
     var logLevel: String?
+
+    @Option(
+        help: """
+            CA certificate (PEM) that signs chargers' certificate signing requests (SignCertificate, security extension); \
+            with --csr-ca-key. Without them SignCertificate is answered Rejected.
+            """
+    )
+    var csrCaCert: String?
+
+    @Option(help: "Private key (PEM: PKCS#8, SEC1 or PKCS#1) of --csr-ca-cert.")
+    var csrCaKey: String?
+
+    @Option(help: "Days a certificate signed for a charger is valid. (default: 365)")
+    var csrValidityDays: Int?
+
+    @Option(help: "CPO name: a charger's CSR must carry it as O (its CN must be the charge point id). Unchecked unless given.")
+    var cpoName: String?
 
     /// Flags over the config file over defaults; a bad value is a usage error naming the fix.
     func resolve() throws -> ServerConfiguration {
@@ -173,8 +225,29 @@ struct OcppServeCommand: AsyncParsableCommand {
             }
             c.unknownTags = p
         }
+        let certificate = tlsCert ?? file.tlsCert
+        let key = tlsKey ?? file.tlsKey
+        let clientCA = tlsClientCa ?? file.tlsClientCa
+        switch (certificate, key) {
+        case (let certificate?, let key?):
+            c.tlsFiles = ChargerTLS.Files(certificate: certificate, key: key, clientCA: clientCA)
+            c.tlsListen = ServerConfiguration.Address(parsing: "0.0.0.0:9443")
+        case (nil, nil):
+            if clientCA != nil { throw ValidationError("--tls-client-ca needs --tls-cert and --tls-key (the wss port)") }
+        default:
+            throw ValidationError("--tls-cert and --tls-key go together: give both PEM files")
+        }
+        if let tlsListen = tlsListen ?? file.tlsListen {
+            guard c.tlsFiles != nil else { throw ValidationError("--tls-listen needs --tls-cert and --tls-key") }
+            guard let address = ServerConfiguration.Address(parsing: tlsListen) else {
+                throw ValidationError("--tls-listen expects HOST:PORT, e.g. 0.0.0.0:9443 (got \(tlsListen))")
+            }
+            c.tlsListen = address
+        }
         if let v = securityProfile ?? file.securityProfile {
-            guard (0...1).contains(v) else { throw ValidationError("--security-profile expects 0 or 1 (profiles 2 and 3 need TLS, not built yet; got \(v))") }
+            guard (0...3).contains(v) else { throw ValidationError("--security-profile expects 0, 1, 2 or 3 (got \(v))") }
+            if v >= 2 && c.tlsFiles == nil { throw ValidationError("--security-profile \(v) needs --tls-cert and --tls-key (wss)") }
+            if v == 3 && c.tlsFiles?.clientCA == nil { throw ValidationError("--security-profile 3 needs --tls-client-ca (client certificates)") }
             c.securityProfile = v
         }
         c.acceptWithoutSubprotocol = Set(acceptWithoutSubprotocol.isEmpty ? (file.acceptWithoutSubprotocol ?? []) : acceptWithoutSubprotocol)
@@ -214,6 +287,21 @@ struct OcppServeCommand: AsyncParsableCommand {
             c.metricsChargers = v
         }
         if let alerts = file.alerts { c.alerts = alerts }
+        switch (csrCaCert ?? file.csrCaCert, csrCaKey ?? file.csrCaKey) {
+        case (let certificate?, let key?):
+            c.csrCACertPath = certificate
+            c.csrCAKeyPath = key
+        case (nil, nil): break
+        default: throw ValidationError("--csr-ca-cert and --csr-ca-key go together: give both files, or neither")
+        }
+        if let v = csrValidityDays ?? file.csrValidityDays {
+            guard (1...36_500).contains(v) else { throw ValidationError("--csr-validity-days expects 1 to 36500 days (got \(v))") }
+            c.csrValidityDays = v
+        }
+        if let v = cpoName ?? file.cpoName {
+            guard !v.isEmpty, v.count <= 64 else { throw ValidationError("--cpo-name expects 1 to 64 characters") }
+            c.cpoName = v
+        }
         if let v = logLevel ?? file.logLevel {
             guard Logger.Level(rawValue: v) != nil else { throw ValidationError("--log-level expects trace, debug, info, notice, warning, error or critical") }
             c.logLevel = v
@@ -223,6 +311,7 @@ struct OcppServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try resolve()
+        ControlSocket.denyOthers()
         let level = Logger.Level(rawValue: configuration.logLevel) ?? .info
         LoggingSystem.bootstrap { LineLogHandler(label: $0, level: level) }
         let logger = Logger(label: "ocpp-serve")

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import NIOSSL
 import Shared
 
 @main
@@ -101,6 +102,33 @@ struct OcppSimCommand: AsyncParsableCommand {
     )
     var password: String?
 
+    @Option(help: "Security extension: the CpoName configuration key, the O of the CSRs the chargers send (SignCertificate).")
+    var cpoName: String?
+
+    @Flag(help: "Security extension: send SecurityEventNotification StartupOfTheDevice at each boot (as EVerest does) and ResetOrReboot at a reset.")
+    var securityEvents = false
+
+    @Option(
+        help: """
+            Security extension: directory where each charger writes the certificate the central system signed for it \
+            (<id>.pem, chain leaf first) and its key (<id>.key.pem), as it starts using them.
+            """
+    )
+    var certificateDir: String?
+    @Option(help: "wss://: CA certificates (PEM) to trust for the server certificate, instead of the system's roots.")
+    var tlsCa: String?
+
+    @Option(
+        help: """
+            Security profile 3: client certificate (PEM, leaf first) presented on wss://; {id} in the path is replaced by \
+            each charger's id (e.g. certs/{id}.pem), as the certificate's CN must be the charger id. Needs --client-key.
+            """
+    )
+    var clientCert: String?
+
+    @Option(help: "Private key (PEM) of --client-cert; {id} is replaced by the charger id.")
+    var clientKey: String?
+
     @Option(help: "Log level on stderr: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "warning"
 
@@ -132,12 +160,17 @@ struct OcppSimCommand: AsyncParsableCommand {
         if Logger.Level(rawValue: logLevel) == nil {
             throw ValidationError("--log-level expects trace, debug, info, notice, warning, error or critical")
         }
+        if (clientCert == nil) != (clientKey == nil) { throw ValidationError("--client-cert and --client-key go together: give both PEM files") }
         if let start, Timestamp(parsing: start) == nil { throw ValidationError("--start expects an RFC 3339 time like 2026-12-05T18:00:00Z") }
         if !list {
             guard let url = url ?? ProcessInfo.processInfo.environment["OCPP_SIM_URL"] else {
                 throw ValidationError("missing --url (e.g. --url ws://127.0.0.1:9000/ocpp)")
             }
             guard url.hasPrefix("ws://") || url.hasPrefix("wss://") else { throw ValidationError("--url must start with ws:// or wss:// (got \(url))") }
+            // The WebSocket client sends the URL's host as TLS SNI, which may not be an IP address.
+            if url.hasPrefix("wss://"), let host = URLComponents(string: url)?.host, host.allSatisfy({ $0.isNumber || $0 == "." || $0 == ":" }) {
+                throw ValidationError("a wss:// --url needs the server's host name, not an IP address (e.g. wss://localhost:9443/ocpp; the certificate must name it)")
+            }
         }
     }
 
@@ -171,13 +204,30 @@ struct OcppSimCommand: AsyncParsableCommand {
         quirks.formUnion(quirk.compactMap(QuirkMode.init(rawValue:)))
         let origin = start.flatMap { Timestamp(parsing: $0)?.date } ?? Date()
         let stats = FleetStats(chargers: chargers, steadyStateOnly: plan.rate != nil)
-        let context = FleetContext(
+        var context = FleetContext(
             baseURL: url ?? ProcessInfo.processInfo.environment["OCPP_SIM_URL"] ?? "", template: chargerTemplate, scenario: plan,
             clock: SimClock(origin: origin, speed: speed), seed: seed, quirks: quirks,
             faults: .init(faultChance: faultRate, dropEvery: dropEvery, rebootLoop: rebootLoop), stats: stats,
             callTimeout: .milliseconds(Int64(callTimeout * 1000)), maxMessage: maxMessage, gate: ConnectGate(limit: connectConcurrency),
             logger: Logger(label: "ocpp-sim"), password: password.map { Array($0.utf8) }
         )
+        context.cpoName = cpoName ?? ""
+        context.securityEvents = securityEvents
+        context.certificateDirectory = certificateDir
+        if let tlsCa {
+            do { context.tlsTrustRoots = try NIOSSLCertificate.fromPEMFile(tlsCa) } catch {
+                throw ValidationError("cannot read --tls-ca \(tlsCa): \(error)")
+            }
+        }
+        if let clientCert, let clientKey {
+            // Fail at once on a fixed path; per-charger files ({id}) are read by each charger.
+            if !clientCert.contains("{id}") && !clientKey.contains("{id}") {
+                do { _ = try ClientIdentity.read(certificatePath: clientCert, keyPath: clientKey) } catch {
+                    throw ValidationError("--client-cert/--client-key: \(error)")
+                }
+            }
+            context.clientCertificate = (clientCert, clientKey)
+        }
         let runner = FleetRunner(context: context, chargers: chargers, prefix: prefix, firstNumber: firstNumber, duration: duration)
         let report = await runner.run()
         if json {

@@ -6,6 +6,31 @@ import Testing
 /// Migration v4 (issue 8) on a database that already holds meter values: duplicates the new unique index would
 /// refuse are dropped, every row keeps exactly one unique index, and the report index holds only its measurands.
 @Suite struct StoreSchemaTests {
+    /// Migration v9-tls (issue 17, profile 3): keys become optional for profile 3 only; rows of v7 survive.
+    @Test func v9KeepsChargerKeysAndAllowsAKeylessProfileThreeOnly() throws {
+        let queue = try DatabaseQueue()
+        try StoreSchema.migrator.migrate(queue, upTo: "v7-charger-security")
+        try queue.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO charger_security(charger_id, profile, key_hash, key_salt, key_rounds, key_length, updated_ms)
+                    VALUES ('CP1', 2, x'01', x'02', 1000, 20, 5)
+                    """
+            )
+        }
+        try StoreSchema.migrator.migrate(queue)
+        try queue.write { db in
+            let row = try #require(try Row.fetchOne(db, sql: "SELECT * FROM charger_security WHERE charger_id = 'CP1'"))
+            let kept: [Int?] = [row["profile"], row["key_rounds"], row["key_length"], row["updated_ms"]]
+            #expect(kept == [2, 1000, 20, 5])
+            try db.execute(sql: "INSERT INTO charger_security(charger_id, profile, updated_ms) VALUES ('CP3', 3, 6)")
+            #expect(throws: DatabaseError.self) {
+                try db.execute(sql: "INSERT INTO charger_security(charger_id, profile, updated_ms) VALUES ('CP2', 2, 7)")
+            }
+            #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM charger_security") == 2)
+        }
+    }
+
     @Test func v4KeepsOneRowPerSampleAndIndexesOnlyReportMeasurands() throws {
         let queue = try DatabaseQueue()
         try StoreSchema.migrator.migrate(queue, upTo: "v3-report-indexes")

@@ -9,14 +9,21 @@ Finally it prints one JSON line: the answers it received, the commands it served
 
     charger.py --url ws://127.0.0.1:PORT/ocpp --id PYCP1 [--wait 20]
                [--meter-start WH --meter-stop WH --register VALUE:UNIT ...]
+               [--password P] [--ca CA.pem] [--cert CERT.pem --key KEY.pem]
+
+Security profiles: --password sends HTTP Basic (user = id; profiles 1 and 2); a wss:// URL uses an ssl.SSLContext
+that trusts --ca (TLS 1.2 at least, hostname checked) and, with --cert/--key, presents a client certificate
+(profile 3). The final JSON line then also carries the negotiated TLS version and cipher.
 
 With --register (repeatable, e.g. 150011320:Wh or 150011.44:kWh) the session sends exactly those register readings,
 one MeterValues each, a minute apart ending now, between StartTransaction (meterStart) and StopTransaction (meterStop).
 """
 import argparse
 import asyncio
+import base64
 import datetime
 import json
+import ssl
 import sys
 
 from websockets.asyncio.client import connect
@@ -118,9 +125,27 @@ async def main():
     parser.add_argument("--meter-start", type=int, default=1000)
     parser.add_argument("--meter-stop", type=int, default=2500)
     parser.add_argument("--register", action="append", metavar="VALUE:UNIT", help="a register reading to send, e.g. 150011.44:kWh")
+    parser.add_argument("--password", help="HTTP Basic password (security profiles 1 and 2)")
+    parser.add_argument("--ca", help="PEM CA to trust for the server certificate (wss://)")
+    parser.add_argument("--cert", help="PEM client certificate (security profile 3)")
+    parser.add_argument("--key", help="PEM key of --cert")
     args = parser.parse_args()
     registers = [tuple(item.rsplit(":", 1)) for item in args.register] if args.register else None
-    async with connect(f"{args.url}/{args.id}", subprotocols=["ocpp1.6"]) as ws:
+    options = {}
+    if args.password is not None:
+        token = base64.b64encode(f"{args.id}:{args.password}".encode()).decode()
+        options["additional_headers"] = {"Authorization": f"Basic {token}"}
+    if args.url.startswith("wss://"):
+        context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=args.ca)
+        context.minimum_version = ssl.TLSVersion.TLSv1_2
+        if args.cert:
+            context.load_cert_chain(args.cert, args.key)
+        options["ssl"] = context
+    tls = None
+    async with connect(f"{args.url}/{args.id}", subprotocols=["ocpp1.6"], **options) as ws:
+        secured = ws.transport.get_extra_info("ssl_object")
+        if secured is not None:
+            tls = {"version": secured.version(), "cipher": secured.cipher()[0]}
         charger = PythonCharger(args.id, ws, args.meter_start, args.meter_stop, registers)
         listener = asyncio.create_task(charger.start())
         answers = await charger.session()
@@ -132,7 +157,7 @@ async def main():
         await asyncio.sleep(0.2)  # let the Reset answer leave before closing
         listener.cancel()
     print(json.dumps({"subprotocol": ws.subprotocol, "answers": answers, "served": charger.served, "meterStart": args.meter_start,
-                      "meterStop": args.meter_stop, "sent": charger.sent}), flush=True)
+                      "meterStop": args.meter_stop, "sent": charger.sent, "tls": tls}), flush=True)
 
 
 if __name__ == "__main__":

@@ -27,6 +27,8 @@ import Testing
         let second = Task {
             try await queue.call(messageID: "b") { sent.withLock { $0.append("b") } }
         }
+        // Wait for b to queue (a starved test pool may take long), then check it was not sent.
+        for _ in 0..<1_000 where await queue.queuedCount == 0 { try await Task.sleep(for: .milliseconds(10)) }
         try await Task.sleep(for: .milliseconds(50))
         #expect(sent.withLock { $0 } == ["a"], "b waits while a is outstanding")
         #expect(await queue.queuedCount == 1)

@@ -141,4 +141,34 @@ import Testing
         #expect(logged.count == 1 && logged.allSatisfy { $0.contains("(redacted)") }, "\(logged)")
         #expect(await server.stop() == 0)
     }
+
+    /// A rotation the charger never answers: the charger may hold either key, so both are stored and survive a
+    /// restart (the new one current, the old one until the charger connects with the new).
+    @Test func anUnansweredRotationKeepsBothKeysAcrossARestart() async throws {
+        let server = try await ServerProcess()
+        #expect(try await ControlEndToEndTests.ctl(server, ["charger", "password", "set", "MUTE-1", "--password", Self.password]).status == 0)
+        let port = server.port
+        let old = Self.basic("MUTE-1", Array(Self.password.utf8))
+        // A charger that connects, reads the ChangeConfiguration and never answers it.
+        async let call: String = RawSocket.blocking {
+            let socket = try RawSocket(port: port, timeoutSeconds: 10)
+            guard try socket.handshake(id: "MUTE-1", authorization: old).hasPrefix("HTTP/1.1 101") else { return "" }
+            let text = try socket.readText()
+            Thread.sleep(forTimeInterval: 4)  // connected and silent past the command's timeout
+            return text
+        }
+        try await SimulatorEndToEndTests.waitUntil { try await SimulatorEndToEndTests.connected(server, "MUTE-1") }
+        let rotate = try await ControlEndToEndTests.ctl(server, ["--timeout", "2", "charger", "password", "rotate", "MUTE-1"])
+        #expect(rotate.status == 4, "no answer within --timeout: \(rotate.stderr)")
+        let frame = try JSONParser.parse(try await call).arrayValue ?? []
+        let newKey = try #require(frame.count == 4 ? frame[3]["value"]?.stringValue : nil)
+        #expect(frame[2] == "ChangeConfiguration" && frame[3]["key"] == "AuthorizationKey")
+        #expect(await server.stop() == 0)
+
+        let restarted = try await ServerProcess(directory: server.directory)
+        #expect(try await Self.handshake(restarted, id: "MUTE-1", authorization: old).hasPrefix("HTTP/1.1 101"), "the old key still works")
+        let new = Self.basic("MUTE-1", Array(newKey.utf8))
+        #expect(try await Self.handshake(restarted, id: "MUTE-1", authorization: new).hasPrefix("HTTP/1.1 101"), "the new key survived the restart")
+        #expect(await restarted.stop() == 0)
+    }
 }

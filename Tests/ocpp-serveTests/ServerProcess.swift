@@ -17,6 +17,8 @@ final class ServerProcess: Sendable {
     let socketPath: String
     /// The HTTP API port when started with `--http 127.0.0.1:0`.
     let httpPort: Int?
+    /// The wss port when started with `--tls-cert` (and `--tls-listen 127.0.0.1:0`).
+    let tlsPort: Int?
     private let stderrLines: Locked<[String]>
 
     static var binDirectory: URL {
@@ -33,8 +35,9 @@ final class ServerProcess: Sendable {
     }
 
     /// Starts the server; `directory` reuses an SQLite database, `db` any database (restart after a crash). `store`:
-    /// which engine a new database is on (PostgreSQL: a new database in the tests' cluster, `TestPostgres`).
-    init(store: TestStore = .sqlite, arguments: [String] = [], directory: URL? = nil, db: String? = nil) async throws {
+    /// which engine a new database is on (PostgreSQL: a new database in the tests' cluster, `TestPostgres`). `umask`
+    /// starts it under that file mode mask (through sh) instead of the test process's.
+    init(store: TestStore = .sqlite, arguments: [String] = [], directory: URL? = nil, db: String? = nil, umask: String? = nil) async throws {
         let directory = directory ?? FileManager.default.temporaryDirectory.appendingPathComponent("ocpp-serve-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         self.directory = directory
@@ -46,6 +49,10 @@ final class ServerProcess: Sendable {
         let process = Process()
         process.executableURL = Self.binary("ocpp-serve")
         process.arguments = ["--listen", "127.0.0.1:0", "--db", databaseArgument, "--socket", socketPath, "--log-level", "warning"] + arguments
+        if let umask, let arguments = process.arguments, let binary = process.executableURL?.path {
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", "umask \(umask) && exec \"$0\" \"$@\"", binary] + arguments
+        }
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out
@@ -71,21 +78,33 @@ final class ServerProcess: Sendable {
             for line in complete { continuation.yield(line) }
         }
         let stderrLines = Locked<[String]>([])
+        // A read may end inside a line (a busy server, a full pipe): only whole lines are listed, the rest waits.
+        let partial = Locked(Data())
         err.fileHandleForReading.readabilityHandler = { handle in
             let data = handle.availableData
             if data.isEmpty {
                 handle.readabilityHandler = nil
+                let rest = partial.withLock { $0 }
+                if !rest.isEmpty { stderrLines.withLock { $0.append(String(decoding: rest, as: UTF8.self)) } }
                 return
             }
-            let text = String(decoding: data, as: UTF8.self)
-            stderrLines.withLock { $0.append(contentsOf: text.split(separator: "\n").map(String.init)) }
+            let complete: [String] = partial.withLock { buffer in
+                buffer.append(data)
+                guard let last = buffer.lastIndex(of: 0x0A) else { return [] }
+                let text = String(decoding: buffer[buffer.startIndex..<last], as: UTF8.self)
+                buffer = Data(buffer[buffer.index(after: last)...])
+                return text.split(separator: "\n").map(String.init)
+            }
+            if !complete.isEmpty { stderrLines.withLock { $0.append(contentsOf: complete) } }
         }
         self.stderrLines = stderrLines
         try process.run()
         self.process = process
         var port: Int?
         var httpPort: Int?
+        var tlsPort: Int?
         let wantsHTTP = arguments.contains("--http")
+        let wantsTLS = arguments.contains("--tls-cert")
         let deadline = ContinuousClock.now + .seconds(30)
         for await line in lines {
             if line.hasPrefix("listening on port "), let p = Int(line.dropFirst("listening on port ".count)) {
@@ -94,10 +113,14 @@ final class ServerProcess: Sendable {
             if line.hasPrefix("http API listening on port "), let p = Int(line.dropFirst("http API listening on port ".count)) {
                 httpPort = p
             }
-            if port != nil && (httpPort != nil || !wantsHTTP) { break }
+            if line.hasPrefix("tls listening on port "), let p = Int(line.dropFirst("tls listening on port ".count)) {
+                tlsPort = p
+            }
+            if port != nil && (httpPort != nil || !wantsHTTP) && (tlsPort != nil || !wantsTLS) { break }
             if ContinuousClock.now > deadline { break }
         }
         self.httpPort = httpPort
+        self.tlsPort = tlsPort
         guard let port else {
             process.terminate()
             throw ServerProcessError.didNotStart(stderrLines.withLock { $0.joined(separator: "\n") })

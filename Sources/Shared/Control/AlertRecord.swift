@@ -2,7 +2,7 @@
 /// cleared. Sinks receive the same fields as JSON (plus `state`: open, resolved, test or summary).
 public struct AlertRecord: Codable, Sendable, Equatable {
     public var id: Int64
-    /// fault, offline, handshake, limit, stale-transaction, reboot-loop, command-timeout.
+    /// fault, offline, handshake, limit, stale-transaction, reboot-loop, command-timeout, security-event.
     public var rule: String
     public var charger: String?
     /// What within the charger: `connector 2`, `transaction 17`, an action; empty for the charger as a whole.

@@ -13,16 +13,23 @@ public struct ChargerDetail: Codable, Sendable, Equatable {
     public var lastBoot: String?
     public var firmwareStatus: String?
     public var diagnosticsStatus: String?
+    /// The last LogStatusNotification (security extension: GetLog uploads).
+    public var logStatus: String?
     public var activeTransactions: [SessionRecord]
     public var configuration: [ConfigurationEntry]
     public var recentCommands: [CommandRecord]
+    /// The security profile registered for the charger (1-3; nil: none, the server minimum applies).
+    public var securityProfile: Int?
 
     public init(
         summary: ChargerSummary, serialNumber: String? = nil, chargeBoxSerialNumber: String? = nil, iccid: String? = nil, imsi: String? = nil,
         meterType: String? = nil, meterSerialNumber: String? = nil, heartbeatInterval: Int? = nil, firstSeen: String? = nil,
         lastBoot: String? = nil, firmwareStatus: String? = nil, diagnosticsStatus: String? = nil, activeTransactions: [SessionRecord] = [],
-        configuration: [ConfigurationEntry] = [], recentCommands: [CommandRecord] = []
+        configuration: [ConfigurationEntry] = [], recentCommands: [CommandRecord] = [], logStatus: String? = nil,
+        securityProfile: Int? = nil
     ) {
+        self.logStatus = logStatus
+        self.securityProfile = securityProfile
         self.summary = summary
         self.serialNumber = serialNumber
         self.chargeBoxSerialNumber = chargeBoxSerialNumber

@@ -62,6 +62,7 @@ public enum ControlAPI {
     }
     /// Security Profile 1 key of a charger (socket only): PUT sets, DELETE clears, POST `.../rotate` rotates over OCPP.
     public static func chargerPassword(_ id: String) -> String { "/v1/chargers/\(segment(id))/password" }
+    public static func chargerSecurity(_ id: String) -> String { "/v1/chargers/\(segment(id))/security" }
     public static func tag(_ tag: String) -> String { "/v1/tags/\(segment(tag))" }
     public static func token(_ name: String) -> String { "/v1/tokens/\(segment(name))" }
     public static func agent(_ name: String) -> String { "/v1/agents/\(segment(name))" }
@@ -71,6 +72,10 @@ public enum ControlAPI {
     public static func explain(_ charger: String) -> String { "/v1/explain/\(segment(charger))" }
     public static func alerts(openOnly: Bool) -> String { "/v1/alerts" + (openOnly ? "?open=true" : "") }
     public static func alertTest(_ sink: String) -> String { "/v1/alerts/test/\(segment(sink))" }
+    /// SecurityEventNotifications received, oldest first (the newest `limit`).
+    public static func securityEvents(charger: String?, since: String?, limit: Int? = nil) -> String {
+        "/v1/security-events" + query([("charger", charger), ("since", since), ("limit", limit.map(String.init))])
+    }
 
     /// A query string from the items whose value is not nil (`?a=1&b=x`), values percent-encoded.
     public static func query(_ items: [(String, String?)]) -> String {

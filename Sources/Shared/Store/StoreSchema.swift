@@ -198,6 +198,40 @@ public enum StoreSchema {
                         updated_ms INTEGER NOT NULL
                     ) WITHOUT ROWID;
                     """),
+        // Issue 17, security extension: SecurityEventNotifications as the charger sent them (`at_ms` by its clock,
+        // `received_ms` by ours), and the last LogStatusNotification per charger beside its firmware status.
+        StoreMigration("v8-security", sql: """
+                    CREATE TABLE security_events (
+                        id INTEGER PRIMARY KEY,
+                        charger_id TEXT NOT NULL, type TEXT NOT NULL, at_ms INTEGER NOT NULL, received_ms INTEGER NOT NULL,
+                        tech_info TEXT
+                    );
+                    CREATE INDEX security_events_by_charger ON security_events (charger_id, received_ms);
+                    CREATE INDEX security_events_received ON security_events (received_ms);
+                    ALTER TABLE chargers ADD COLUMN log_status TEXT;
+                    ALTER TABLE chargers ADD COLUMN log_status_ms INTEGER;
+                    """),
+        // Issue 17, Security Profile 3: a charger authenticated by its client certificate needs no key, so the key
+        // columns become nullable (SQLite cannot drop NOT NULL in place: the table is rebuilt, rows kept).
+        StoreMigration("v9-tls", sql: """
+                    CREATE TABLE charger_security_v9 (
+                        charger_id TEXT PRIMARY KEY NOT NULL,
+                        profile INTEGER NOT NULL DEFAULT 1 CHECK (profile BETWEEN 1 AND 3),
+                        key_hash BLOB, key_salt BLOB, key_rounds INTEGER, key_length INTEGER,
+                        previous_hash BLOB, previous_salt BLOB, previous_rounds INTEGER, previous_length INTEGER,
+                        updated_ms INTEGER NOT NULL,
+                        CHECK (key_hash IS NOT NULL OR profile = 3)
+                    ) WITHOUT ROWID;
+                    INSERT INTO charger_security_v9 SELECT charger_id, profile, key_hash, key_salt, key_rounds, key_length,
+                        previous_hash, previous_salt, previous_rounds, previous_length, updated_ms FROM charger_security;
+                    DROP TABLE charger_security;
+                    ALTER TABLE charger_security_v9 RENAME TO charger_security;
+                    """),
+        // Issue 17: a token limited to reading (GET only) and/or to a list of chargers (comma-separated; NULL: all).
+        StoreMigration("v10-token-rights", sql: """
+                    ALTER TABLE api_tokens ADD COLUMN read_only INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE api_tokens ADD COLUMN chargers TEXT;
+                    """),
     ]
 
     /// The SQLite migrator (GRDB): one registered migration per entry, under the same id as before the store

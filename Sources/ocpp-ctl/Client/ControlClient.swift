@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 import Shared
 
 /// Talks to ocpp-serve's control API: over the Unix socket by default, or over HTTP with a bearer token
@@ -16,6 +17,8 @@ struct ControlClient: Sendable {
     let endpoint: Endpoint
     /// Seconds a charger command may take; the server enforces it, the client adds a margin.
     let timeout: Double
+    /// PEM CA file trusted for an https:// base URL (nil: the system's roots).
+    var trustedCAFile: String? = nil
 
     private func url(_ path: String) -> String {
         switch endpoint {
@@ -38,6 +41,12 @@ struct ControlClient: Sendable {
     func withHTTPClient<T: Sendable>(_ body: (HTTPClient) async throws -> T) async throws -> T {
         var configuration = HTTPClient.Configuration()
         configuration.timeout = .init(connect: .seconds(5), read: nil)
+        if let trustedCAFile {
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.minimumTLSVersion = .tlsv12
+            tls.trustRoots = .file(trustedCAFile)
+            configuration.tlsConfiguration = tls
+        }
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         do {
             let value = try await body(client)

@@ -41,7 +41,7 @@ struct ChargerPasswordCommand: AsyncParsableCommand {
 
     struct Clear: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Remove a charger's password: it may connect without credentials again (unless --security-profile 1)."
+            abstract: "Remove a charger's password and security profile: it may connect without credentials again (unless the server minimum, --security-profile, requires them)."
         )
         @OptionGroup(visibility: .hidden) var globals: GlobalOptions
         @Argument(help: "Charge point id.") var id: String

@@ -160,28 +160,36 @@ struct StopCommand: AsyncParsableCommand {
 /// `trigger ID MESSAGE [--connector N]` [TriggerMessage].
 struct TriggerCommand: AsyncParsableCommand {
     static let messages = ["BootNotification", "DiagnosticsStatusNotification", "FirmwareStatusNotification", "Heartbeat", "MeterValues", "StatusNotification"]
+    /// ExtendedTriggerMessage (security extension): no DiagnosticsStatusNotification, plus the two below.
+    static let extendedMessages = MessageTriggerEnumType.allCases.map(\.rawValue)
 
     static let configuration = CommandConfiguration(
         commandName: "trigger",
-        abstract: "Ask the charger to send a message now. [TriggerMessage]",
-        discussion: "MESSAGE: \(messages.joined(separator: ", ")) (case-insensitive)."
+        abstract: "Ask the charger to send a message now. [TriggerMessage; with --extended ExtendedTriggerMessage]",
+        discussion: """
+            MESSAGE: \(messages.joined(separator: ", ")) (case-insensitive). With --extended: \
+            \(extendedMessages.joined(separator: ", ")).
+            """
     )
     @OptionGroup(visibility: .hidden) var globals: GlobalOptions
     @OptionGroup var target: ChargerTarget
     @Argument(help: "The message to send.") var message: String
     @Option(help: "Connector the message is about.") var connector: Int?
+    @Flag(help: "Send ExtendedTriggerMessage (security extension), e.g. for SignChargePointCertificate or LogStatusNotification.") var extended = false
 
-    var resolved: String? { Self.messages.first { $0.lowercased() == message.lowercased() } }
+    var resolved: String? { (extended ? Self.extendedMessages : Self.messages).first { $0.lowercased() == message.lowercased() } }
 
     func validate() throws {
-        guard resolved != nil else { throw ValidationError("MESSAGE must be one of \(Self.messages.joined(separator: ", "))") }
+        guard resolved != nil else {
+            throw ValidationError("MESSAGE must be one of \((extended ? Self.extendedMessages : Self.messages).joined(separator: ", "))\(extended ? "" : " (more with --extended)")")
+        }
         if let connector, connector < 0 { throw ValidationError("--connector must be 0 or more") }
     }
 
     func run() async throws {
         var payload: JSONObject = ["requestedMessage": .string(resolved ?? message)]
         if let connector { payload["connectorId"] = .number(JSONNumber(connector)) }
-        try await ChargerCall.run(globals, target.id, .triggerMessage, .object(payload))
+        try await ChargerCall.run(globals, target.id, extended ? .extendedTriggerMessage : .triggerMessage, .object(payload))
     }
 }
 

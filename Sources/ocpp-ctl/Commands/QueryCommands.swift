@@ -32,8 +32,8 @@ struct ChargersCommand: AsyncParsableCommand {
 struct ChargerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "charger",
-        abstract: "Everything known about one charger (charger ID), or its password (charger password set|clear|rotate ID).",
-        subcommands: [Show.self, ChargerPasswordCommand.self],
+        abstract: "Everything known about one charger (charger ID), its password (charger password set|clear|rotate ID) or security profile (charger security ID).",
+        subcommands: [Show.self, ChargerPasswordCommand.self, ChargerSecurityCommand.self],
         defaultSubcommand: Show.self
     )
 }
@@ -59,7 +59,8 @@ extension ChargerCommand {
                 ("meter", [detail.meterType, detail.meterSerialNumber].compactMap { $0 }.joined(separator: " ")), ("iccid", detail.iccid),
                 ("imsi", detail.imsi), ("heartbeat interval", detail.heartbeatInterval.map { "\($0) s" }), ("first seen", detail.firstSeen),
                 ("last boot", detail.lastBoot), ("last seen", s.lastSeen), ("firmware status", detail.firmwareStatus),
-                ("diagnostics status", detail.diagnosticsStatus),
+                ("diagnostics status", detail.diagnosticsStatus), ("log status", detail.logStatus),
+                ("security profile", detail.securityProfile.map { "\($0)" } ?? "none registered (server minimum)"),
             ]
             Output.table(["FIELD", "VALUE"], fields.map { [$0.0, Output.dash($0.1)] })
             if !s.connectors.isEmpty {

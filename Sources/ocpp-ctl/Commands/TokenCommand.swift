@@ -20,23 +20,36 @@ struct TokenCommand: AsyncParsableCommand {
                 valueName: "AGENT"
             )
         ) var agent: String?
+        @Flag(name: .customLong("read-only"), help: "Queries only (GET): commands, limits and tag changes get HTTP 403.") var readOnly = false
+        @Option(
+            help: ArgumentHelp("Only these chargers, comma-separated: others get 403 and are left out of lists. (default: every charger)", valueName: "IDS")
+        ) var chargers: String?
+
+        func validate() throws {
+            if let chargers, chargers.split(separator: ",", omittingEmptySubsequences: false).contains(where: { $0.isEmpty }) {
+                throw ValidationError("--chargers takes charger ids separated by commas, e.g. --chargers CP01,CP02")
+            }
+        }
 
         func run() async throws {
-            let body = ControlClient.encode(TokenRequest(name: name, agent: agent))
+            let ids = chargers.map { $0.split(separator: ",").map(String.init) }
+            let body = ControlClient.encode(TokenRequest(name: name, agent: agent, readOnly: readOnly ? true : nil, chargers: ids))
             let created = try ControlClient.decode(TokenCreated.self, try await globals.client.send(.POST, "/v1/tokens", body: body))
             globals.json ? Output.json(created) : Output.line(created.token)
         }
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List tokens: name, agent, created, last used.")
+        static let configuration = CommandConfiguration(abstract: "List tokens: name, agent, rights, chargers, created, last used.")
         @OptionGroup(visibility: .hidden) var globals: GlobalOptions
 
         func run() async throws {
             let tokens = try await globals.client.get([TokenRecord].self, "/v1/tokens")
             if globals.json { return Output.json(tokens) }
-            let rows = tokens.map { [$0.name, Output.dash($0.agent), $0.created, Output.dash($0.lastUsed)] }
-            Output.table(["NAME", "AGENT", "CREATED", "LAST USED"], rows)
+            let rows = tokens.map {
+                [$0.name, Output.dash($0.agent), $0.readOnly ? "read" : "read-write", $0.chargers?.joined(separator: ",") ?? "all", $0.created, Output.dash($0.lastUsed)]
+            }
+            Output.table(["NAME", "AGENT", "RIGHTS", "CHARGERS", "CREATED", "LAST USED"], rows)
         }
     }
 

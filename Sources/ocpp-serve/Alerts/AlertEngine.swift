@@ -18,7 +18,7 @@ actor AlertEngine: Service {
     private let registry: ChargerRegistry
     private var boots: [String: [Int64]] = [:]
     /// Alerts that have no clearing event resolve after `quietSeconds` without a repeat.
-    private static let quietRules: Set<AlertRule> = [.handshake, .limit, .rebootLoop, .commandTimeout]
+    private static let quietRules: Set<AlertRule> = [.handshake, .limit, .rebootLoop, .commandTimeout, .securityEvent]
 
     init(
         settings: AlertSettings,
@@ -52,7 +52,7 @@ actor AlertEngine: Service {
         stream = events.subscribe { event in
             switch event.kind {
             case .fault, .status, .connect, .disconnect, .offline, .online, .boot, .rejected, .limitRejected, .limitIgnored, .commandAnswered,
-                .transactionStop:
+                .transactionStop, .securityEvent:
                 true
             default: false
             }
@@ -219,6 +219,11 @@ actor AlertEngine: Service {
             } else {
                 await clear(.commandTimeout, charger, subject: "", at: at, message: "\(charger) answered \(action)")
             }
+        case .securityEvent:
+            let type = event.detail["type"]?.stringValue ?? "?"
+            guard settings.alertsOn(securityEvent: type) else { return }
+            let info = event.detail["techInfo"]?.stringValue.map { ": \($0)" } ?? ""
+            await raise(.securityEvent, charger, subject: type, message: "\(charger) security event \(type)\(info)", detail: event.detail, at: at)
         case .transactionStop:
             if let id = event.detail["transactionId"]?.numberValue?.int64 {
                 await clear(.staleTransaction, charger, subject: "transaction \(id)", at: at, message: "\(charger) transaction \(id) stopped")

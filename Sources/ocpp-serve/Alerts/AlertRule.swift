@@ -14,4 +14,6 @@ enum AlertRule: String, Sendable, CaseIterable, Codable {
     case rebootLoop = "reboot-loop"
     /// A command sent to the charger got no answer in time; resolved by the next answered command.
     case commandTimeout = "command-timeout"
+    /// A SecurityEventNotification whose type is in `security-events` (security extension); subject: the type.
+    case securityEvent = "security-event"
 }

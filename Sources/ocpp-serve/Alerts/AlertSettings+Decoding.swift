@@ -12,7 +12,7 @@ extension AlertSettings: Decodable {
         var description: String
     }
 
-    static let keys = ["offline-after", "stale-transaction-after", "reboots", "reboot-window", "quiet-after", "check-interval", "disable", "sinks"]
+    static let keys = ["offline-after", "stale-transaction-after", "reboots", "reboot-window", "quiet-after", "check-interval", "disable", "security-events", "sinks"]
     static let sinkKeys = ["name", "type", "command", "url", "headers", "rules", "groups", "timeout", "attempts", "retry-delay", "max-per-minute"]
 
     init(from decoder: any Decoder) throws {
@@ -28,6 +28,7 @@ extension AlertSettings: Decodable {
         if let v = try Self.duration(c, "reboot-window") { rebootWindowSeconds = v }
         if let v = try Self.duration(c, "quiet-after") { quietSeconds = v }
         if let v = try Self.duration(c, "check-interval") { checkSeconds = max(1, v) }
+        if let types = try c.decodeIfPresent([String].self, forKey: Key("security-events")) { securityEventTypes = Set(types) }
         if let names = try c.decodeIfPresent([String].self, forKey: Key("disable")) { disabledRules = try Self.rules(names, in: "alerts.disable") }
         if c.contains(Key("sinks")) {
             var list = try c.nestedUnkeyedContainer(forKey: Key("sinks"))

@@ -12,6 +12,19 @@ struct AlertSettings: Sendable, Equatable {
     var quietSeconds = 3600
     /// How often the offline and stale-transaction rules are checked.
     var checkSeconds = 30
+    /// SecurityEventNotification types that raise a `security-event` alert; `*` for every type.
+    var securityEventTypes: Set<String> = AlertSettings.criticalSecurityEvents
+    /// The whitepaper's events that call for a person rather than a log line.
+    static let criticalSecurityEvents: Set<String> = [
+        "FailedToAuthenticateAtCentralSystem", "CentralSystemFailedToAuthenticate", "SecurityLogWasCleared", "AttemptedReplayAttacks",
+        "TamperDetectionActivated", "InvalidFirmwareSignature", "InvalidFirmwareSigningCertificate", "InvalidCentralSystemCertificate",
+        "InvalidChargePointCertificate", "InvalidTLSVersion", "InvalidTLSCipherSuite",
+    ]
+
+    func alertsOn(securityEvent type: String) -> Bool {
+        securityEventTypes.contains("*") || securityEventTypes.contains(type)
+    }
+
     /// Rules switched off everywhere.
     var disabledRules: Set<AlertRule> = []
     var sinks: [SinkSettings] = []

@@ -16,11 +16,17 @@ final class CentralSystem: Sendable {
     let logger: Logger
     let metrics: ServerMetrics
     let meterGauges: ChargerMeterGauges
+    /// Signs chargers' CSRs; nil without `--csr-ca-cert`/`--csr-ca-key` (SignCertificate is then Rejected).
+    let signer: CSRSigner?
+    /// Sends CertificateSigned after an accepted SignCertificate; nil in tests that need no commands.
+    let commander: ChargerCommander?
 
     init(
         configuration: ServerConfiguration, writer: StoreWriter, database: any SQLStore, events: EventBus, limits: LimitManager? = nil, logger: Logger,
-        metrics: ServerMetrics = ServerMetrics(enabled: false)
+        metrics: ServerMetrics = ServerMetrics(enabled: false), signer: CSRSigner? = nil, commander: ChargerCommander? = nil
     ) {
+        self.signer = signer
+        self.commander = commander
         self.metrics = metrics
         self.meterGauges = ChargerMeterGauges(metrics: metrics, limit: configuration.metricsChargers)
         self.configuration = configuration
@@ -310,8 +316,16 @@ final class CentralSystem: Sendable {
             return FirmwareStatusNotificationResponse().json
 
         case .signCertificate:
-            // No certificate authority is configured (security profile 3 is not offered yet).
-            return SignCertificateResponse(status: .rejected).json
+            return try signCertificate(validated, chargerID, receivedMs)
+
+        case .securityEventNotification:
+            return try securityEvent(validated, chargerID, receivedMs)
+
+        case .logStatusNotification:
+            return try logStatus(validated, chargerID, receivedMs)
+
+        case .signedFirmwareStatusNotification:
+            return try signedFirmwareStatus(validated, chargerID, receivedMs)
 
         default:
             // Security-extension notifications (SecurityEventNotification, LogStatusNotification,

@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 import NIOWebSocket
 import Shared
 import Synchronization
@@ -22,13 +23,15 @@ final class ChargerEndpoint: Sendable {
     let registry: ChargerRegistry
     let database: any SQLStore
     let configuration: ServerConfiguration
+    /// The TLS context and client-certificate roots; nil without `--tls-cert`.
+    let tls: ChargerTLS?
     let logger: Logger
     /// Closed connections still unregistering (the shutdown waits for them).
     let unregistering = Atomic<Int>(0)
 
     init(
         centralSystem: CentralSystem, credentials: ChargerCredentials, registry: ChargerRegistry, database: any SQLStore,
-        configuration: ServerConfiguration, logger: Logger
+        configuration: ServerConfiguration, tls: ChargerTLS? = nil, logger: Logger
     ) {
         self.centralSystem = centralSystem
         self.credentials = credentials
@@ -37,6 +40,7 @@ final class ChargerEndpoint: Sendable {
         self.registry = registry
         self.database = database
         self.configuration = configuration
+        self.tls = tls
         self.logger = logger
     }
 
@@ -95,10 +99,73 @@ final class ChargerEndpoint: Sendable {
         )
     }
 
-    /// Security Profile 1: whether the handshake's Basic credentials let the charger in. A refusal is logged once,
-    /// counted, published, and answered 401 by the channel's `ChargerHTTPHandler`. Runs on the channel's loop.
+    /// Why a handshake is refused with 401, and the `reason` label it is counted under.
+    private struct Refusal: Error {
+        var reason: String
+        var metric: ServerMetrics.RefusalReason
+    }
+
+    /// Security Profiles 1 to 3: whether the handshake may proceed. The profile a charger must meet is the higher of
+    /// its registered one and the server minimum, with no fallback: at 2 or 3 plain ws is refused; at 3 a client
+    /// certificate issued by `--tls-client-ca` whose subject CN is the charge point id replaces Basic credentials.
+    /// A presented certificate that is invalid or names another charger is refused at any profile. A refusal is
+    /// logged once, counted, published, and answered 401 by the channel's `ChargerHTTPHandler`. Runs on the loop.
     private func authenticate(_ chargerID: String, _ head: HTTPRequestHead, on channel: any Channel) -> EventLoopFuture<Bool> {
         let loop = channel.eventLoop
+        let http = try? channel.pipeline.syncOperations.handler(type: ChargerHTTPHandler.self)
+        let overTLS = http?.overTLS ?? false
+        let required = credentials.requiredProfile(chargerID)
+        let verdict: EventLoopFuture<Result<String?, Refusal>>
+        if !overTLS && required >= 2 {
+            let reason = "security profile \(required) requires wss (TLS); plain ws refused"
+            verdict = loop.makeSucceededFuture(.failure(Refusal(reason: reason, metric: .transport)))
+        } else {
+            // A resumed TLS session skips the verify callback: then the session's leaf certificate is checked.
+            let presented = http?.presentedChain
+                ?? (try? channel.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self))?.peerCertificate.map { [$0] }
+            let certificate: EventLoopFuture<ChargerTLS.ClientVerdict?>
+            if let presented, let tls {
+                certificate = loop.makeFutureWithTask { await tls.verifyClient(presented) }.map { Optional($0) }
+            } else {
+                certificate = loop.makeSucceededFuture(nil)
+            }
+            verdict = certificate.flatMap { certificate in
+                switch certificate {
+                case .invalid(let reason)?:
+                    return loop.makeSucceededFuture(.failure(Refusal(reason: reason, metric: .certificate)))
+                case .valid(let commonName)? where commonName != chargerID:
+                    let reason = "client certificate CN \(commonName ?? "(none)") is not the charge point id"
+                    return loop.makeSucceededFuture(.failure(Refusal(reason: reason, metric: .certificate)))
+                case .valid?:
+                    return required == 3 ? loop.makeSucceededFuture(.success("client certificate")) : self.checkPassword(chargerID, head, on: loop)
+                case nil:
+                    if required == 3 {
+                        let reason = "security profile 3 requires a client certificate"
+                        return loop.makeSucceededFuture(.failure(Refusal(reason: reason, metric: .certificate)))
+                    }
+                    return self.checkPassword(chargerID, head, on: loop)
+                }
+            }
+        }
+        return verdict.map { verdict in
+            switch verdict {
+            case .success(let detail):
+                if let detail { self.logger.debug("charger authenticated", metadata: ["charger": "\(chargerID)", "by": "\(detail)"]) }
+                return true
+            case .failure(let refusal):
+                self.logger.warning("connection refused", metadata: ["charger": "\(chargerID)", "reason": "\(refusal.reason)", "status": "401"])
+                self.centralSystem.metrics.refused(refusal.metric)
+                self.centralSystem.events.publish(
+                    ServerEvent(atMs: Timestamp.nowMilliseconds(), chargerID: chargerID, kind: .rejected, detail: ["reason": .string(refusal.reason)])
+                )
+                (try? channel.pipeline.syncOperations.handler(type: ChargerHTTPHandler.self))?.refuseUnauthorized()
+                return false
+            }
+        }
+    }
+
+    /// Security Profile 1 (also 2, over TLS): the handshake's Basic credentials.
+    private func checkPassword(_ chargerID: String, _ head: HTTPRequestHead, on loop: any EventLoop) -> EventLoopFuture<Result<String?, Refusal>> {
         let verdict: EventLoopFuture<ChargerCredentials.Verdict>
         switch credentials.check(chargerID: chargerID, authorization: head.headers.first(name: "Authorization")) {
         case .done(let done):
@@ -115,17 +182,8 @@ final class ChargerEndpoint: Sendable {
         }
         return verdict.map { verdict in
             switch verdict {
-            case .allowed(let detail):
-                if let detail { self.logger.debug("charger authenticated", metadata: ["charger": "\(chargerID)", "by": "\(detail)"]) }
-                return true
-            case .refused(let reason):
-                self.logger.warning("connection refused", metadata: ["charger": "\(chargerID)", "reason": "\(reason)", "status": "401"])
-                self.centralSystem.metrics.refused(.auth)
-                self.centralSystem.events.publish(
-                    ServerEvent(atMs: Timestamp.nowMilliseconds(), chargerID: chargerID, kind: .rejected, detail: ["reason": .string(reason)])
-                )
-                (try? channel.pipeline.syncOperations.handler(type: ChargerHTTPHandler.self))?.refuseUnauthorized()
-                return false
+            case .allowed(let detail): .success(detail)
+            case .refused(let reason): .failure(Refusal(reason: reason, metric: .auth))
             }
         }
     }

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 import NIOWebSocket
 
 /// Plain HTTP on the charger port: `GET /health` answers `ok`, a refused WebSocket handshake gets 400 (the reason is
@@ -14,6 +15,19 @@ final class ChargerHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var unauthorized = false
 
     func refuseUnauthorized() { unauthorized = true }
+
+    /// Whether this connection came in on the TLS port (Security Profiles 2 and 3).
+    let overTLS: Bool
+    /// The client certificate chain presented in the TLS handshake (leaf first), checked at the upgrade.
+    var presentedChain: [NIOSSLCertificate]?
+    /// Told about a failed TLS handshake (no charger id is known yet), once per connection.
+    private let tlsFailure: (@Sendable (String) -> Void)?
+    private var reportedTLSFailure = false
+
+    init(overTLS: Bool = false, tlsFailure: (@Sendable (String) -> Void)? = nil) {
+        self.overTLS = overTLS
+        self.tlsFailure = tlsFailure
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
@@ -48,6 +62,12 @@ final class ChargerHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         // A refused upgrade arrives here as an error and then as a plain request, which gets the 400.
         if error is NIOWebSocketUpgradeError { return }
+        // Only failed handshakes (version, suite, the charger refusing our certificate); a peer that just closes
+        // the TCP connection (a port check) is not worth a warning.
+        if overTLS, !reportedTLSFailure, case .handshakeFailed(let reason)? = error as? NIOSSLError {
+            reportedTLSFailure = true
+            tlsFailure?("\(reason)")
+        }
         context.close(promise: nil)
     }
 }

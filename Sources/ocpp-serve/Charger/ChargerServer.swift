@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 import NIOWebSocket
 import ServiceLifecycle
 import Synchronization
@@ -17,13 +18,16 @@ final class ChargerServer: Service, Sendable {
     let endpoint: ChargerEndpoint
     let host: String
     let port: Int
+    /// Set for the wss port: each connection starts with a TLS handler from its current context.
+    let tls: ChargerTLS?
     let logger: Logger
     /// Called with the bound port once listening.
     let onListening: @Sendable (Int) -> Void
     private let channels = Mutex<[ObjectIdentifier: any Channel]>([:])
 
-    init(endpoint: ChargerEndpoint, host: String, port: Int, logger: Logger, onListening: @escaping @Sendable (Int) -> Void) {
+    init(endpoint: ChargerEndpoint, host: String, port: Int, tls: ChargerTLS? = nil, logger: Logger, onListening: @escaping @Sendable (Int) -> Void) {
         self.endpoint = endpoint
+        self.tls = tls
         self.host = host
         self.port = port
         self.logger = logger
@@ -40,8 +44,12 @@ final class ChargerServer: Service, Sendable {
             .childChannelInitializer { channel in
                 self.track(channel)
                 return channel.eventLoop.makeCompletedFuture {
-                    let http = ChargerHTTPHandler()
+                    let http = ChargerHTTPHandler(overTLS: self.tls != nil, tlsFailure: self.tls == nil ? nil : self.tlsFailure(channel))
                     let boundHTTP = NIOLoopBound(http, eventLoop: channel.eventLoop)
+                    if let tls = self.tls {
+                        // The verify callback runs on this channel's loop, before any HTTP request is read.
+                        try channel.pipeline.syncOperations.addHandler(tls.serverHandler { chain in boundHTTP.value.presentedChain = chain })
+                    }
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(
                         withServerUpgrade: (upgraders: [upgrader], completionHandler: { context in
                             context.pipeline.syncOperations.removeHandler(boundHTTP.value, promise: nil)
@@ -64,6 +72,16 @@ final class ChargerServer: Service, Sendable {
         }
         await closeChargers()
         try? await endpoint.verifier.shutdownGracefully()
+    }
+
+    /// A TLS handshake that failed (wrong version or suite, the charger distrusts our certificate, …): logged once per
+    /// connection with the peer address, as no charge point id is known before the HTTP request.
+    private func tlsFailure(_ channel: any Channel) -> @Sendable (String) -> Void {
+        let peer = channel.remoteAddress.map { "\($0)" } ?? "?"
+        return { [logger, metrics = endpoint.centralSystem.metrics] error in
+            logger.warning("tls handshake failed", metadata: ["peer": "\(peer)", "error": "\(error)"])
+            metrics.refused(.tls)
+        }
     }
 
     private func track(_ channel: any Channel) {

@@ -26,8 +26,17 @@ struct ConfigFile: Decodable, Equatable {
     var http: String?
     var metrics: String?
     var metricsChargers: Int?
+    var tlsListen: String?
+    var tlsCert: String?
+    var tlsKey: String?
+    var tlsClientCa: String?
     /// Alert rules and sinks (`AlertSettings`).
     var alerts: AlertSettings?
+    /// Security extension: the CA that signs chargers' CSRs.
+    var csrCaCert: String?
+    var csrCaKey: String?
+    var csrValidityDays: Int?
+    var cpoName: String?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case listen, db, validation, sync, socket, http, metrics, alerts
@@ -46,6 +55,14 @@ struct ConfigFile: Decodable, Equatable {
         case logLevel = "log-level"
         case commitInterval = "commit-interval"
         case limitGrace = "limit-grace"
+        case csrCaCert = "csr-ca-cert"
+        case csrCaKey = "csr-ca-key"
+        case csrValidityDays = "csr-validity-days"
+        case cpoName = "cpo-name"
+        case tlsListen = "tls-listen"
+        case tlsCert = "tls-cert"
+        case tlsKey = "tls-key"
+        case tlsClientCa = "tls-client-ca"
     }
 
     struct Problem: Error, CustomStringConvertible {

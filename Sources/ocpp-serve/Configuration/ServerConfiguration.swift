@@ -36,8 +36,13 @@ struct ServerConfiguration: Sendable, Equatable {
     var unknownChargers = UnknownChargerPolicy.accept
     var unknownTags = UnknownTagPolicy.reject
     /// The lowest OCPP security profile any charger may connect with (0: plain, as before; 1: HTTP Basic required of
-    /// every charger). A charger with a password must use it whatever this says.
+    /// every charger; 2: wss and Basic; 3: wss and a client certificate). A charger's registered profile
+    /// (`ocpp-ctl charger security`) applies whenever it is higher.
     var securityProfile = 0
+    /// The wss port (Security Profiles 2 and 3); set when `--tls-cert` is given (default 0.0.0.0:9443).
+    var tlsListen: Address?
+    /// Server certificate chain, key and client CA (PEM files, re-read on SIGHUP); nil: no TLS anywhere.
+    var tlsFiles: ChargerTLS.Files?
     /// Charger ids accepted without a WebSocket subprotocol offer (read as OCPP 1.6); `*` accepts all.
     var acceptWithoutSubprotocol: Set<String> = []
     var pingInterval = 30
@@ -65,6 +70,13 @@ struct ServerConfiguration: Sendable, Equatable {
     var http: Address?
     /// Alert rules and sinks; only from the config file.
     var alerts = AlertSettings()
+    /// The CA that signs chargers' CSRs (SignCertificate); without both files SignCertificate is answered Rejected.
+    var csrCACertPath: String?
+    var csrCAKeyPath: String?
+    /// Validity of a certificate signed for a charger.
+    var csrValidityDays = 365
+    /// The CPO name a CSR's O must equal (essentials §7: O = CpoName); nil: O is not checked.
+    var cpoName: String?
 
     struct Address: Sendable, Equatable {
         var host: String

@@ -18,13 +18,17 @@ struct BearerTokenMiddleware: RouterMiddleware {
             throw ControlError(.unauthorized, "missing bearer token: send Authorization: Bearer TOKEN (create one with `ocpp-ctl token create NAME`)")
         }
         let token = header.dropFirst("bearer ".count).trimmingCharacters(in: .whitespaces)
-        guard let (name, agent) = try await queries.token(sha256: APITokens.sha256(token)) else {
+        guard let (name, rights) = try await queries.token(sha256: APITokens.sha256(token)) else {
             throw ControlError(.unauthorized, "invalid or revoked bearer token")
+        }
+        // Checked before any route: a read-only token changes nothing, whatever the route would do.
+        if rights.readOnly && request.method != .get && request.method != .head {
+            throw ControlError(.forbidden, "token \(name) is read-only: use a token created without --read-only to \(request.method.rawValue) \(request.uri.path)")
         }
         writer.submitDetached(.tokenUsed(name: name, atMs: Timestamp.nowMilliseconds()))
         var context = context
         context.tokenName = name
-        context.agent = agent
+        context.rights = rights
         return try await next(request, context)
     }
 }

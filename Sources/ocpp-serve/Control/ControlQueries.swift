@@ -40,7 +40,8 @@ struct ControlQueries: Sendable {
                 heartbeatInterval: row["heartbeat_interval"], firstSeen: Self.time(row["first_seen_ms"]), lastBoot: Self.time(row["last_boot_ms"]),
                 firmwareStatus: row["firmware_status"], diagnosticsStatus: row["diagnostics_status"],
                 activeTransactions: try Self.sessions(db, active: true, charger: id, sinceMs: nil, untilMs: nil),
-                configuration: configuration, recentCommands: commands
+                configuration: configuration, recentCommands: commands, logStatus: row["log_status"],
+                securityProfile: try db.fetchValue(Int.self, sql: "SELECT profile FROM charger_security WHERE charger_id = ?", arguments: [id])
             )
         }
     }
@@ -104,23 +105,29 @@ struct ControlQueries: Sendable {
         }
     }
 
+    /// The latest `limit` rows of an append-only log table (`events`, `security_events`), oldest first, of one
+    /// charger and/or from a time on.
+    static func latest(_ table: String, timeColumn: String, charger: String?, sinceMs: Int64?, limit: Int, in db: any SQLConnection) throws -> [SQLRow] {
+        var conditions: [String] = []
+        var arguments: SQLArguments = []
+        if let charger {
+            conditions.append("charger_id = ?")
+            _ = arguments.append(contentsOf: [charger])
+        }
+        if let sinceMs {
+            conditions.append("\(timeColumn) >= ?")
+            _ = arguments.append(contentsOf: [sinceMs])
+        }
+        let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
+        return try db.fetchAll(
+            sql: "SELECT * FROM (SELECT * FROM \(table)\(filter) ORDER BY id DESC LIMIT \(max(0, limit))) AS recent ORDER BY id", arguments: arguments
+        )
+    }
+
     /// Stored events, oldest first: the latest `limit` matching ones.
     func events(charger: String?, sinceMs: Int64?, limit: Int) async throws -> [JSONValue] {
         try await database.read { db in
-            var conditions: [String] = []
-            var arguments: SQLArguments = []
-            if let charger {
-                conditions.append("charger_id = ?")
-                _ = arguments.append(contentsOf: [charger])
-            }
-            if let sinceMs {
-                conditions.append("at_ms >= ?")
-                _ = arguments.append(contentsOf: [sinceMs])
-            }
-            let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
-            let rows = try db.fetchAll(sql: "SELECT * FROM (SELECT * FROM events\(filter) ORDER BY id DESC LIMIT \(max(0, limit))) AS recent ORDER BY id", arguments: arguments
-            )
-            return rows.map { row in
+            try Self.latest("events", timeColumn: "at_ms", charger: charger, sinceMs: sinceMs, limit: limit, in: db).map { row in
                 let detail: String? = row["detail"]
                 let parsed = detail.flatMap { try? JSONParser.parse($0) } ?? .object(JSONObject())
                 return ServerEvent(atMs: row["at_ms"], chargerID: row["charger_id"], kind: .init(rawValue: row["kind"]) ?? .notification, detail: parsed)
@@ -140,15 +147,21 @@ struct ControlQueries: Sendable {
     func tokens() async throws -> [TokenRecord] {
         try await database.read { db in
             try db.fetchAll(sql: "SELECT * FROM api_tokens ORDER BY name").map {
-                TokenRecord(name: $0["name"], created: Self.time($0["created_ms"]) ?? "", lastUsed: Self.time($0["last_used_ms"]), agent: $0["agent"])
+                let rights = TokenRights(agent: $0["agent"], readOnly: $0["read_only"], chargersText: $0["chargers"])
+                return TokenRecord(
+                    name: $0["name"], created: Self.time($0["created_ms"]) ?? "", lastUsed: Self.time($0["last_used_ms"]),
+                    agent: rights.agent, readOnly: rights.readOnly, chargers: rights.chargers.map { $0.sorted() }
+                )
             }
         }
     }
 
-    /// The token's name and agent (nil: an operator token, all scope) when `sha256` belongs to a live token.
-    func token(sha256: String) async throws -> (name: String, agent: String?)? {
+    /// The token's name and rights when `sha256` belongs to a live token.
+    func token(sha256: String) async throws -> (name: String, rights: TokenRights)? {
         try await database.read { db in
-            try db.fetchOne(sql: "SELECT name, agent FROM api_tokens WHERE sha256 = ?", arguments: [sha256]).map { ($0["name"], $0["agent"]) }
+            try db.fetchOne(sql: "SELECT name, agent, read_only, chargers FROM api_tokens WHERE sha256 = ?", arguments: [sha256]).map {
+                ($0["name"], TokenRights(agent: $0["agent"], readOnly: $0["read_only"], chargersText: $0["chargers"]))
+            }
         }
     }
 

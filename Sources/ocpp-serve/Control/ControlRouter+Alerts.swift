@@ -5,8 +5,12 @@ import Shared
 /// The alerts' routes: the list with each sink's counters, and a test message through one sink.
 extension ControlRouter {
     func addAlertRoutes(to router: Router<ControlRequestContext>) {
-        router.get("/v1/alerts") { request, _ in
-            try ControlJSON.response(try await alerts.records(openOnly: Self.flag(request, "open")))
+        router.get("/v1/alerts") { request, context in
+            var records = try await alerts.records(openOnly: Self.flag(request, "open"))
+            if let visible = await visibleChargers(context) {
+                records.alerts = records.alerts.filter { $0.charger.map(visible) ?? false }
+            }
+            return try ControlJSON.response(records)
         }
         router.post("/v1/alerts/test/:sink") { _, context in
             // An agent's token acts on its chargers only; sinks are the operator's.

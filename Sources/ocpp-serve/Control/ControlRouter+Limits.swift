@@ -96,7 +96,7 @@ extension ControlRouter {
 
         router.get("/v1/limits") { request, context in
             let model = await limits.model
-            var rules = model.rules.filter { Self.inScope($0.target, of: context.agent, model) }
+            var rules = model.rules.filter { Self.inScope($0.target, of: context, model) }
             if let target = request.uri.queryParameters.get("target") {
                 rules = rules.filter { rule in
                     rule.target.description == target || rule.target.chargerID == target
@@ -116,6 +116,11 @@ extension ControlRouter {
             let rule: LimitRule
             do throws(LimitInputError) { rule = try body.rule(agent: agentName, nowMs: Timestamp.nowMilliseconds()) } catch { throw ControlError(.badRequest, error.description) }
             try await check(rule)
+            if let chargers = context.rights.chargers {
+                guard let charger = rule.target.chargerID, chargers.contains(charger) else {
+                    throw ControlError(.forbidden, "\(rule.target.description) is outside token \(context.tokenName ?? "")'s chargers")
+                }
+            }
             guard case .inserted(let id) = try await writer.submit(.limits(.limitAdd(rule))) else {
                 throw ControlError(.internalError, "the limit was not stored")
             }
@@ -144,7 +149,7 @@ extension ControlRouter {
         router.get("/v1/limits/status") { request, context in
             let model = await limits.model
             let records = await limits.status(charger: request.uri.queryParameters.get("charger"))
-            return try ControlJSON.response(records.filter { Self.inScope(.charger($0.charger), of: context.agent, model) })
+            return try ControlJSON.response(records.filter { Self.inScope(.charger($0.charger), of: context, model) })
         }
         router.get("/v1/explain/:charger") { request, context in
             let charger = try Self.parameter(context, "charger")
@@ -194,18 +199,13 @@ extension ControlRouter {
         }
     }
 
-    /// A token of an agent reaches only chargers in that agent's scope.
-    func checkScope(_ context: ControlRequestContext, charger: String) async throws {
-        guard let agentName = context.agent else { return }
-        let model = await limits.model
-        guard let agent = model.agents[agentName], agent.scope.covers(charger: charger, group: model.groupOf[charger]) else {
-            throw ControlError(.forbidden, "charger \(charger) is outside the scope of agent \(agentName)")
-        }
-    }
-
     /// Whether an agent's token may see a target (an operator token, `agent` nil, sees everything).
-    private static func inScope(_ target: LimitTarget, of agentName: String?, _ model: LimitModel) -> Bool {
-        guard let agentName else { return true }
+    private static func inScope(_ target: LimitTarget, of context: ControlRequestContext, _ model: LimitModel) -> Bool {
+        if let chargers = context.rights.chargers {
+            // Groups span chargers beyond the token's list: such a token sees only its chargers' own limits.
+            guard let charger = target.chargerID, chargers.contains(charger) else { return false }
+        }
+        guard let agentName = context.agent else { return true }
         guard let agent = model.agents[agentName] else { return false }
         switch target {
         case .group(let name): return agent.scope.covers(group: name)

@@ -48,8 +48,9 @@ extension ControlRouter {
             do {
                 result = try await commander.send(to: id, action: "ChangeConfiguration", payload: payload, timeout: timeout, validate: true, origin: origin)
             } catch let error as ControlError {
-                // No answer: the charger may or may not have the new key; it stays accepted in memory until a restart.
-                if error.error != .timeout && error.error != .disconnected { try await credentials.endRotation(id, accepted: false) }
+                // No answer: the charger may have either key. Both are stored (the new one current, the old one
+                // accepted until the charger connects with the new), so a restart locks it out with neither.
+                try await credentials.endRotation(id, accepted: error.error == .timeout || error.error == .disconnected)
                 throw error
             } catch {
                 try await credentials.endRotation(id, accepted: false)

@@ -38,11 +38,14 @@ struct ControlRouter: Sendable {
                 body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json(includeTokens: transport == .socket)))
             )
         }
-        router.get("/v1/chargers") { request, _ in
-            try ControlJSON.response(try await queries.chargers(connectedOnly: Self.flag(request, "connected")))
+        router.get("/v1/chargers") { request, context in
+            var chargers = try await queries.chargers(connectedOnly: Self.flag(request, "connected"))
+            if let visible = await visibleChargers(context) { chargers = chargers.filter { visible($0.id) } }
+            return try ControlJSON.response(chargers)
         }
         router.get("/v1/chargers/:id") { _, context in
             let id = try Self.parameter(context, "id")
+            try await checkScope(context, charger: id)
             guard let detail = try await queries.charger(id) else { throw ControlError(.unknownCharger, "unknown charger \(id)") }
             return try ControlJSON.response(detail)
         }
@@ -65,19 +68,21 @@ struct ControlRouter: Sendable {
             let result = try await commander.send(to: id, action: action, payload: payload, timeout: timeout, validate: validate, origin: origin)
             return try ControlJSON.response(result)
         }
-        router.get("/v1/sessions") { request, _ in
-            try ControlJSON.response(
-                try await queries.sessions(
-                    active: Self.flag(request, "active"), charger: request.uri.queryParameters.get("charger"),
-                    sinceMs: try Self.time(request, "since"), untilMs: try Self.time(request, "until")
-                )
+        router.get("/v1/sessions") { request, context in
+            var sessions = try await queries.sessions(
+                active: Self.flag(request, "active"), charger: request.uri.queryParameters.get("charger"),
+                sinceMs: try Self.time(request, "since"), untilMs: try Self.time(request, "until")
             )
+            if let visible = await visibleChargers(context) { sessions = sessions.filter { visible($0.charger) } }
+            return try ControlJSON.response(sessions)
         }
-        router.get("/v1/events") { request, _ in
-            try await eventsResponse(request)
+        router.get("/v1/events") { request, context in
+            try await eventsResponse(request, visible: await visibleChargers(context))
         }
         addLimitRoutes(to: router, transport: transport)
+        addSecurityRoutes(to: router, transport: transport)
         addAlertRoutes(to: router)
+        addSecurityEventRoutes(to: router)
         router.get("/v1/tags") { _, _ in try ControlJSON.response(try await queries.tags()) }
         router.put("/v1/tags/:tag") { request, context in
             let tag = try Self.parameter(context, "tag")
@@ -114,18 +119,27 @@ struct ControlRouter: Sendable {
                 guard APITokens.isValidName(body.name) else {
                     throw ControlError(.badRequest, "token names are 1-64 letters, digits or - _ . @")
                 }
+                if let chargers = body.chargers {
+                    guard !chargers.isEmpty, chargers.allSatisfy({ !$0.isEmpty && !$0.contains(",") }) else {
+                        throw ControlError(.badRequest, "--chargers takes one or more charger ids, comma-separated")
+                    }
+                }
+                let rights = TokenRights(agent: body.agent, readOnly: body.readOnly ?? false, chargers: body.chargers.map(Set.init))
                 if let agent = body.agent, await limits.model.agents[agent] == nil {
                     throw ControlError(.badRequest, "unknown agent \(agent): create it first with `ocpp-ctl agent add \(agent) --priority N`")
                 }
                 let token = APITokens.generate()
                 do {
                     _ = try await writer.submit(
-                        .tokenCreate(name: body.name, sha256: APITokens.sha256(token), agent: body.agent, atMs: Timestamp.nowMilliseconds())
+                        .tokenCreate(name: body.name, sha256: APITokens.sha256(token), rights: rights, atMs: Timestamp.nowMilliseconds())
                     )
                 } catch {
                     throw ControlError(.badRequest, "a token named \(body.name) exists: revoke it first")
                 }
-                logger.notice("API token created", metadata: ["token": "\(body.name)"])
+                logger.notice(
+                    "API token created",
+                    metadata: ["token": "\(body.name)", "readOnly": "\(rights.readOnly)", "chargers": "\(rights.chargersText ?? "all")"]
+                )
                 return try ControlJSON.response(TokenCreated(name: body.name, token: token), status: .created)
             }
             router.delete("/v1/tokens/:name") { _, context in
@@ -151,17 +165,23 @@ struct ControlRouter: Sendable {
 
     /// `events`: stored events (newest `limit`, oldest first), or with `follow` the recent in-memory ones and then
     /// live events as they happen, one JSON object per line, flushed per event.
-    private func eventsResponse(_ request: Request) async throws -> Response {
+    private func eventsResponse(_ request: Request, visible: (@Sendable (String) -> Bool)?) async throws -> Response {
         let charger = request.uri.queryParameters.get("charger")
         let limitText = request.uri.queryParameters.get("limit")
         guard let limit = limitText.map({ Int($0) }) ?? 50, limit >= 0 else { throw ControlError(.badRequest, "limit must be a whole number") }
         let headers: HTTPFields = [.contentType: "application/x-ndjson"]
         if !Self.flag(request, "follow") {
-            let stored = try await queries.events(charger: charger, sinceMs: try Self.time(request, "since"), limit: limit)
+            var stored = try await queries.events(charger: charger, sinceMs: try Self.time(request, "since"), limit: limit)
+            if let visible {
+                // Events without a charger (server-wide) are the operator's too.
+                stored = stored.filter { if case .string(let id) = $0["charger"] { visible(id) } else { false } }
+            }
             let text = stored.map { $0.serialized() + "\n" }.joined()
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
         }
-        let stream = events.subscribe(replaying: limit) { event in charger == nil || event.chargerID == charger }
+        let stream = events.subscribe(replaying: limit) { event in
+            (charger == nil || event.chargerID == charger) && (visible == nil || event.chargerID.map { visible?($0) ?? false } ?? false)
+        }
         return Response(
             status: .ok, headers: headers,
             body: .init { writer in

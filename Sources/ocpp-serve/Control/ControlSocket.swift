@@ -24,6 +24,14 @@ enum ControlSocket {
         }
     }
 
+    /// Nothing the server creates (control socket, database, its WAL) is open to other users, whatever umask it was
+    /// started with: the socket is reachable from its bind until `restrict` narrows it to 0660, and a permissive umask
+    /// would leave that window open to everyone.
+    static func denyOthers() {
+        let inherited = umask(0o077)
+        umask(inherited | 0o007)
+    }
+
     static func restrict(_ path: String) {
         chmod(path, 0o660)
     }

@@ -64,6 +64,19 @@ enum OpenAPIDocument {
                 "responses": ["200": ["description": "Events", "content": ["application/x-ndjson": ["schema": ["type": "object"]]]]],
             ]
         ]
+        paths["/v1/security-events"] = [
+            "get": operation(
+                "SecurityEventNotifications chargers sent (newest `limit`, default 100, oldest first)",
+                query: [("charger", "string"), ("since", "string"), ("limit", "integer")], answer: arrayOf("SecurityEventRecord")
+            )
+        ]
+        paths["/v1/chargers/{id}/security"] = [
+            "get": operation("The security profile a charger must connect with, and whether it has a password", path: ["id"], answer: ref("ChargerSecurity")),
+            "put": operation(
+                "Require a security profile of a charger (1 Basic, 2 wss + Basic, 3 wss + client certificate; 1 and 2 need a password); control socket only, 403 over HTTP",
+                path: ["id"], body: ref("ChargerSecurityRequest"), answer: ref("ChargerSecurity")
+            ),
+        ]
         paths["/v1/tags"] = ["get": operation("The id-tag authorization list", answer: arrayOf("TagRecord"))]
         paths["/v1/tags/{tag}"] = [
             "put": operation("Add or update an id tag (Accepted)", path: ["tag"], body: ref("TagUpdate"), answer: ref("TagRecord")),
@@ -146,6 +159,10 @@ enum OpenAPIDocument {
                 required: ["alerts", "sinks"]
             )),
             ("AlertTestResult", object([("sink", string), ("delivered", boolean), ("error", optionalString)], required: ["sink", "delivered"])),
+            ("SecurityEventRecord", object(
+                [("id", integer), ("charger", string), ("type", string), ("at", string), ("received", string), ("techInfo", optionalString)],
+                required: ["id", "charger", "type", "at", "received"]
+            )),
         ]
     }
 
@@ -264,15 +281,26 @@ enum OpenAPIDocument {
             ("ConnectorState", connector), ("ChargerSummary", summary), ("SessionRecord", session),
             ("ChargerDetail", object([("summary", ref("ChargerSummary")), ("activeTransactions", ["type": "array", "items": ref("SessionRecord")]),
                 ("configuration", ["type": "array", "items": object([("key", string), ("value", optionalString), ("readonly", boolean), ("readAt", string)], required: ["key", "readonly", "readAt"])]),
-                ("recentCommands", ["type": "array", "items": ["type": "object"]])], required: ["summary"])),
+                ("recentCommands", ["type": "array", "items": ["type": "object"]]),
+                ("securityProfile", ["type": .array([.string("integer"), .string("null")]), "minimum": 1, "maximum": 3])], required: ["summary"])),
             ("CommandResult", object([("charger", string), ("action", string), ("status", string), ("response", ["type": "object"]),
                 ("error", object([("code", string), ("description", string), ("details", ["type": "object"])], required: ["code", "description"])),
                 ("commandID", ["type": "integer"]), ("repairs", ["type": "array", "items": string])], required: ["charger", "action", "status", "response"])),
             ("ControlError", object([("error", ["enum": .array(ControlError.Code.allCases.map { .string($0.rawValue) })]), ("message", string)], required: ["error", "message"])),
+            ("ChargerSecurity", object([("charger", string), ("profile", ["type": .array([.string("integer"), .string("null")]), "minimum": 1, "maximum": 3]),
+                ("password", boolean), ("previousProfile", ["type": .array([.string("integer"), .string("null")])])], required: ["charger", "password"])),
+            ("ChargerSecurityRequest", object([("profile", ["type": "integer", "minimum": 1, "maximum": 3])], required: ["profile"])),
             ("TagRecord", object([("tag", string), ("status", string), ("expires", optionalString), ("parent", optionalString)], required: ["tag", "status"])),
             ("TagUpdate", object([("expires", optionalString), ("parent", optionalString)], required: [])),
-            ("TokenRecord", object([("name", string), ("created", string), ("lastUsed", optionalString), ("agent", optionalString)], required: ["name", "created"])),
-            ("TokenRequest", object([("name", string), ("agent", optionalString)], required: ["name"])),
+            ("TokenRecord", object(
+                [("name", string), ("created", string), ("lastUsed", optionalString), ("agent", optionalString), ("readOnly", boolean),
+                 ("chargers", ["type": .array(["array", "null"]), "items": string])],
+                required: ["name", "created", "readOnly"]
+            )),
+            ("TokenRequest", object(
+                [("name", string), ("agent", optionalString), ("readOnly", ["type": .array(["boolean", "null"])]), ("chargers", ["type": .array(["array", "null"]), "items": string])],
+                required: ["name"]
+            )),
             ("TokenCreated", object([("name", string), ("token", string)], required: ["name", "token"])),
         ]
     }

@@ -7,6 +7,9 @@ struct ServerEvent: Sendable {
         case repairs, rejected, firmwareStatus, diagnosticsStatus, dataTransfer, staleTransactions
         /// A security-extension notification (SecurityEventNotification, LogStatusNotification, …).
         case notification
+        /// Security extension: a SecurityEventNotification, a LogStatusNotification, a SignedFirmwareStatusNotification,
+        /// and the outcome of a SignCertificate (CSR signed and sent, or refused).
+        case securityEvent, logStatus, signedFirmwareStatus, certificateSigning
         /// A command sent to a charger from the control plane, and its outcome.
         case commandSent, commandAnswered
         /// The limit model: a charger refused a profile, or accepted one and keeps drawing more (issue 14).

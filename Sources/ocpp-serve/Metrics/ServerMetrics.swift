@@ -77,6 +77,9 @@ final class ServerMetrics: Sendable {
     private let refusedSubprotocol: Counter
     private let refusedPath: Counter
     private let refusedAuth: Counter
+    private let refusedTransport: Counter
+    private let refusedCertificate: Counter
+    private let refusedTLS: Counter
     private let batchSize: Recorder
     private let commit: Timer
     private let started: Counter
@@ -132,6 +135,9 @@ final class ServerMetrics: Sendable {
         refusedSubprotocol = Counter(label: Self.connectionsRefused, dimensions: [("reason", "subprotocol")])
         refusedPath = Counter(label: Self.connectionsRefused, dimensions: [("reason", "path")])
         refusedAuth = Counter(label: Self.connectionsRefused, dimensions: [("reason", "auth")])
+        refusedTransport = Counter(label: Self.connectionsRefused, dimensions: [("reason", "transport")])
+        refusedCertificate = Counter(label: Self.connectionsRefused, dimensions: [("reason", "certificate")])
+        refusedTLS = Counter(label: Self.connectionsRefused, dimensions: [("reason", "tls")])
         batchSize = Recorder(label: Self.storeBatchSize, aggregate: true)
         commit = Timer(label: Self.storeCommit)
         started = Counter(label: Self.transactionsStarted)
@@ -194,6 +200,12 @@ final class ServerMetrics: Sendable {
         case path, subprotocol
         /// Security Profile 1: missing, malformed or wrong Basic credentials (HTTP 401).
         case auth
+        /// Security Profile 2/3: a charger that must use TLS came over plain ws (no fallback, HTTP 401).
+        case transport
+        /// Security Profile 3: missing, untrusted, expired or another charger's client certificate (HTTP 401).
+        case certificate
+        /// The TLS handshake itself failed (TLS version, cipher suite, the charger distrusting our certificate).
+        case tls
     }
 
     func refused(_ reason: RefusalReason) {
@@ -201,6 +213,9 @@ final class ServerMetrics: Sendable {
         case .path: refusedPath.increment()
         case .subprotocol: refusedSubprotocol.increment()
         case .auth: refusedAuth.increment()
+        case .transport: refusedTransport.increment()
+        case .certificate: refusedCertificate.increment()
+        case .tls: refusedTLS.increment()
         }
     }
     func transactionStarted() { started.increment() }

@@ -16,7 +16,8 @@ import Synchronization
 final class ChargerCredentials: Sendable {
     struct Entry: Sendable, Equatable {
         var profile: Int
-        var current: HashedKey
+        /// Nil only at profile 3, where the client certificate, not a key, proves the charger's identity.
+        var current: HashedKey?
         /// The key before a rotation, accepted until the charger connects with `current`.
         var previous: HashedKey?
     }
@@ -65,8 +66,11 @@ final class ChargerCredentials: Sendable {
                 else { return nil }
                 return HashedKey(hash: Array(hash), salt: Array(salt), rounds: rounds, length: length)
             }
-            guard let id: String = row["charger_id"], let current = key("key") else { continue }
-            loaded[id] = Entry(profile: row["profile"] ?? 1, current: current, previous: key("previous"))
+            guard let id: String = row["charger_id"] else { continue }
+            let profile: Int = row["profile"] ?? 1
+            let current = key("key")
+            guard current != nil || profile == 3 else { continue }
+            loaded[id] = Entry(profile: profile, current: current, previous: key("previous"))
         }
         entries.withLock { $0 = loaded }
     }
@@ -79,7 +83,7 @@ final class ChargerCredentials: Sendable {
         let pendingKey = pending.withLock { $0[chargerID] }
         guard entry != nil || pendingKey != nil || minimumProfile >= 1 else { return .done(.allowed(detail: nil)) }
         guard let authorization else {
-            return .done(.refused(reason: entry == nil ? "no Basic credentials (server requires security profile 1)" : "no Basic credentials (charger has a password)"))
+            return .done(.refused(reason: entry == nil ? "no Basic credentials (server requires security profile \(minimumProfile))" : "no Basic credentials (charger has a password)"))
         }
         guard let credentials = BasicAuthorization(header: authorization) else {
             return .done(.refused(reason: "malformed Authorization header (expected Basic)"))
@@ -103,9 +107,13 @@ final class ChargerCredentials: Sendable {
                 return .allowed(detail: "new key (\(form.rawValue))")
             }
             _ = matches(decoy, password)
-            return .refused(reason: pendingKey == nil ? "unknown charger (server requires security profile 1)" : "wrong password")
+            return .refused(reason: pendingKey == nil ? "unknown charger (server requires security profile \(minimumProfile))" : "wrong password")
         }
-        if let form = matches(entry.current, password) {
+        guard let current = entry.current else {
+            _ = matches(decoy, password)
+            return .refused(reason: "charger has no password (security profile 3: client certificate only)")
+        }
+        if let form = matches(current, password) {
             verified.withLock { $0[chargerID] = mac }
             if entry.previous != nil { forgetPrevious(chargerID) }
             return .allowed(detail: "key (\(form.rawValue))")
@@ -141,11 +149,33 @@ final class ChargerCredentials: Sendable {
         writer?.submitDetached(.chargerKey(chargerID: chargerID, entry: entry, atMs: Timestamp.nowMilliseconds()))
     }
 
-    /// Sets (or with nil clears) a charger's key; returns once stored.
+    /// Sets (or with nil clears, removing the charger's security settings) a charger's key, keeping its profile;
+    /// returns once stored.
     func set(_ chargerID: String, key: [UInt8]?) async throws {
-        let entry = key.map { Entry(profile: 1, current: HashedKey(key: $0), previous: nil) }
+        let profile = entries.withLock { $0[chargerID]?.profile } ?? 1
+        let entry = key.map { Entry(profile: profile, current: HashedKey(key: $0), previous: nil) }
         try await store(chargerID, entry)
         pending.withLock { _ = $0.removeValue(forKey: chargerID) }
+    }
+
+    enum ProfileChange: Error, Equatable {
+        /// Profiles 1 and 2 authenticate with HTTP Basic: the charger needs a key first.
+        case needsPassword
+    }
+
+    /// Sets a charger's security profile (1...3); profiles 1 and 2 need a key already set. Returns the previous
+    /// profile (nil: none registered) once stored.
+    @discardableResult
+    func setProfile(_ chargerID: String, profile: Int) async throws -> Int? {
+        let old = entries.withLock { $0[chargerID] }
+        guard profile == 3 || old?.current != nil else { throw ProfileChange.needsPassword }
+        try await store(chargerID, Entry(profile: profile, current: old?.current, previous: old?.previous))
+        return old?.profile
+    }
+
+    /// The profile a charger must connect with: its registered one, or the server minimum if higher.
+    func requiredProfile(_ chargerID: String) -> Int {
+        max(minimumProfile, entries.withLock { $0[chargerID]?.profile } ?? 0)
     }
 
     /// A rotation is about to be sent: the new key works at the handshake from now on.

@@ -1,6 +1,7 @@
 import CSQLiteTuning
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import Prometheus
 import ServiceLifecycle
@@ -54,22 +55,53 @@ struct ServerAssembly {
             database: database, writer: writer, commander: commander, registry: registry, events: events, logger: logger,
             graceSeconds: Int64(configuration.limitGraceSeconds)
         )
+        var signer: CSRSigner?
+        if let certificate = configuration.csrCACertPath, let key = configuration.csrCAKeyPath {
+            do throws(CSRSigner.Refusal) {
+                signer = try CSRSigner(certificatePath: certificate, keyPath: key, validityDays: configuration.csrValidityDays, cpoName: configuration.cpoName)
+            } catch {
+                throw ServerStartError(error.description)
+            }
+        }
         let centralSystem = CentralSystem(configuration: configuration, writer: writer, database: database, events: events, limits: limits, logger: logger,
-            metrics: metrics)
+            metrics: metrics, signer: signer, commander: commander)
         let credentials = ChargerCredentials(minimumProfile: configuration.securityProfile, writer: writer, logger: logger)
         do { try await credentials.load(from: database) } catch { throw ServerStartError("cannot read charger keys: \(error)") }
+        var tls: ChargerTLS?
+        if let files = configuration.tlsFiles {
+            do { tls = try ChargerTLS(files: files, logger: logger) } catch { throw ServerStartError("\(error)") }
+        }
         let endpoint = ChargerEndpoint(
-            centralSystem: centralSystem, credentials: credentials, registry: registry, database: database, configuration: configuration, logger: logger
+            centralSystem: centralSystem, credentials: credentials, registry: registry, database: database, configuration: configuration, tls: tls,
+            logger: logger
         )
+        // The plain port stays open at every --security-profile: a charger that must use TLS gets a 401 naming it in
+        // the log (and /health keeps answering), which tells a migrating operator which chargers still use ws://.
         let chargers = ChargerServer(endpoint: endpoint, host: configuration.host, port: configuration.port, logger: logger) { port in
             print("listening on port \(port)")
             fflush(nil)
         }
+        // SIGHUP trapped now, before the ports are announced: its default action would end the process.
+        var chargerPorts: [any Service] = [
+            chargers, CertificateReloader(tls: tls, signals: await UnixSignalsSequence(trapping: .sighup), logger: logger),
+        ]
+        if let tls, let address = configuration.tlsListen {
+            chargerPorts.append(
+                ChargerServer(endpoint: endpoint, host: address.host, port: address.port, tls: tls, logger: logger) { port in
+                    print("tls listening on port \(port)")
+                    fflush(nil)
+                }
+            )
+            logger.notice("tls", metadata: [
+                "serial": "\(tls.current.serial)", "clientCA": "\(tls.files.clientCA ?? "none")",
+                "minimumProfile": "\(configuration.securityProfile)",
+            ])
+        }
         let alerts = AlertEngine(settings: configuration.alerts, database: database, events: events, registry: registry, logger: logger)
         let housekeeping = Housekeeping(registry: registry, writer: writer, events: events, configuration: configuration, logger: logger)
         // The limit manager before the charger port: it is subscribed to events before the first charger connects.
-        var services: [any Service] = [writer] + (checkpointer.map { [$0] } ?? []) + [housekeeping, limits, alerts, chargers]
-        services += try controlServices(commander: commander, limits: limits, alerts: alerts, credentials: credentials)
+        var services: [any Service] = [writer] + (checkpointer.map { [$0] } ?? []) + [housekeeping, limits, alerts] + chargerPorts
+        services += try controlServices(commander: commander, limits: limits, alerts: alerts, credentials: credentials, tls: tls)
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         )
@@ -86,7 +118,7 @@ struct ServerAssembly {
     /// The control plane: the Unix socket for ocpp-ctl, the HTTP API when asked for, and the closer that ends their
     /// long-lived requests at shutdown.
     private func controlServices(
-        commander: ChargerCommander, limits: LimitManager, alerts: AlertEngine, credentials: ChargerCredentials
+        commander: ChargerCommander, limits: LimitManager, alerts: AlertEngine, credentials: ChargerCredentials, tls: ChargerTLS?
     ) throws -> [any Service] {
         let queries = ControlQueries(database: database, registry: registry)
         let control = ControlRouter(
@@ -111,9 +143,13 @@ struct ServerAssembly {
             )
         }
         if let http = configuration.http {
+            // With --tls-cert the API is https with the same certificate (reloaded with it): tokens never cross in clear.
+            let server: HTTPServerBuilder =
+                tls.map { tls in HTTPServerBuilder { ReloadingTLSChannel(base: HTTP1Channel(responder: $0), tls: tls) } } ?? .http1()
             services.append(
                 Application(
                     router: control.build(for: .http),
+                    server: server,
                     configuration: .init(address: .hostname(http.host, port: http.port), serverName: "ocpp-serve"),
                     onServerRunning: { channel in
                         print("http API listening on port \(channel.localAddress?.port ?? http.port)")

@@ -127,6 +127,16 @@ enum StoreApplier {
                 arguments: [status, atMs, chargerID])
             return .done
 
+        case .securityEvent(let chargerID, let type, let atMs, let receivedMs, let techInfo):
+            try db.execute(sql: "INSERT INTO security_events(charger_id, type, at_ms, received_ms, tech_info) VALUES (?,?,?,?,?)",
+                arguments: [chargerID, type, atMs, receivedMs, techInfo])
+            return .done
+
+        case .logStatus(let chargerID, let status, let atMs):
+            try db.execute(sql: "UPDATE chargers SET log_status = ?, log_status_ms = ? WHERE id = ?",
+                arguments: [status, atMs, chargerID])
+            return .done
+
         case .diagnosticsStatus(let chargerID, let status, let atMs):
             try db.execute(sql: "UPDATE chargers SET diagnostics_status = ?, diagnostics_status_ms = ? WHERE id = ?",
                 arguments: [status, atMs, chargerID])
@@ -189,8 +199,11 @@ enum StoreApplier {
         case .tagRemove(let tag):
             return .changed(rows: try db.execute(sql: "DELETE FROM id_tags WHERE id_tag = ?", arguments: [tag]))
 
-        case .tokenCreate(let name, let sha256, let agent, let atMs):
-            try db.execute(sql: "INSERT INTO api_tokens(name, sha256, agent, created_ms) VALUES (?,?,?,?)", arguments: [name, sha256, agent, atMs])
+        case .tokenCreate(let name, let sha256, let rights, let atMs):
+            try db.execute(
+                sql: "INSERT INTO api_tokens(name, sha256, agent, read_only, chargers, created_ms) VALUES (?,?,?,?,?,?)",
+                arguments: [name, sha256, rights.agent, rights.readOnly, rights.chargersText, atMs]
+            )
             return .done
 
         case .limits(let write):
@@ -217,7 +230,8 @@ enum StoreApplier {
                         previous_rounds = excluded.previous_rounds, previous_length = excluded.previous_length, updated_ms = excluded.updated_ms
                     """,
                 arguments: [
-                    chargerID, entry.profile, Data(entry.current.hash), Data(entry.current.salt), entry.current.rounds, entry.current.length,
+                    chargerID, entry.profile, entry.current.map { Data($0.hash) }, entry.current.map { Data($0.salt) }, entry.current?.rounds,
+                    entry.current?.length,
                     previous.map { Data($0.hash) }, previous.map { Data($0.salt) }, previous?.rounds, previous?.length, atMs,
                 ]
             )

@@ -12,6 +12,9 @@ enum StoreOperation: Sendable {
     case dataTransfer(chargerID: String, direction: String, DataTransferRequest, status: String, atMs: Int64)
     case firmwareStatus(chargerID: String, status: String, atMs: Int64)
     case diagnosticsStatus(chargerID: String, status: String, atMs: Int64)
+    /// A SecurityEventNotification: `atMs` by the charger's clock, `receivedMs` by ours.
+    case securityEvent(chargerID: String, type: String, atMs: Int64, receivedMs: Int64, techInfo: String?)
+    case logStatus(chargerID: String, status: String, atMs: Int64)
     /// Connection state and last activity; creates the charger row with `registrationIfNew` the first time.
     case seen(chargerID: String, atMs: Int64, online: Bool, registrationIfNew: String)
     case event(ServerEvent)
@@ -24,7 +27,7 @@ enum StoreOperation: Sendable {
     case tagUpsert(tag: String, expiryMs: Int64?, parent: String?, atMs: Int64)
     case tagStatus(tag: String, status: String)
     case tagRemove(tag: String)
-    case tokenCreate(name: String, sha256: String, agent: String?, atMs: Int64)
+    case tokenCreate(name: String, sha256: String, rights: TokenRights, atMs: Int64)
     /// Agents, groups and limits (`LimitStore`).
     case limits(LimitWrite)
     case tokenRevoke(name: String)

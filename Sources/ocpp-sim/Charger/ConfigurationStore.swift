@@ -75,6 +75,11 @@ struct ConfigurationStore: Sendable {
             Entry(key: "ConnectorSwitch3to1PhaseSupported", value: "false", readonly: true, kind: .boolean),
             Entry(key: "AuthorizationKey", value: nil, readonly: false, kind: .text(maxLength: 40), hidden: true),
             Entry(key: "SecurityProfile", value: "0", readonly: false, kind: .integer(0...3)),
+            // Security extension (1.6 Security Whitepaper §7): CpoName is the O of the charger certificate's CSR.
+            Entry(key: "CpoName", value: "", readonly: false, kind: .text(maxLength: 50)),
+            Entry(key: "CertificateStoreMaxLength", value: "10", readonly: true, kind: .integer(0...1_000)),
+            Entry(key: "CertificateSignedMaxChainSize", value: "10000", readonly: true, kind: .integer(0...10_000)),
+            Entry(key: "AdditionalRootCertificateCheck", value: "false", readonly: true, kind: .boolean),
         ]
     }
 

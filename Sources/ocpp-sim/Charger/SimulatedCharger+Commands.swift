@@ -159,6 +159,9 @@ extension SimulatedCharger {
             guard MessageTrigger.allCases.contains(r.requestedMessage) else { return TriggerMessageResponse(status: .notImplemented).json }
             effects.append(.trigger(r.requestedMessage, connectorId: r.connectorId))
             return TriggerMessageResponse(status: .accepted).json
+        case .installCertificate, .getInstalledCertificateIds, .deleteCertificate, .extendedTriggerMessage, .certificateSigned, .getLog,
+            .signedUpdateFirmware:
+            return try respondSecurity(request, effects: &effects)
         default:
             throw OCPPError(.notSupported, "\(request.action.rawValue) is not something a charge point answers")
         }
@@ -278,6 +281,8 @@ extension SimulatedCharger {
     /// Reset: running transactions end (SoftReset/HardReset), the socket closes, and the charger boots again after
     /// 5 simulated seconds (at least 50 ms). A hard reset also loses the installed charging profiles.
     func reboot(hard: Bool) async {
+        // Security extension: the reset is logged and reported (delivered before the socket closes on a soft reset).
+        if context.securityEvents { sendSecurityEvent("ResetOrReboot", techInfo: hard ? "Hard" : "Soft") }
         for c in connectors.indices where connectors[c].session != nil {
             stopTransaction(c, reason: hard ? .hardReset : .softReset)
             connectors[c].phase = .idle(nextArrival: nil)

@@ -24,6 +24,8 @@ extension SimulatedCharger {
                 return
             }
             let first = needsBoot && !everBooted
+            // A triggered BootNotification is not a start-up; one after a connect that needed a boot is.
+            let startedUp = needsBoot
             needsBoot = false
             booted = true
             everBooted = true
@@ -32,6 +34,7 @@ extension SimulatedCharger {
                 configuration.force("HeartbeatInterval", String(interval))
             }
             if first { context.stats.booted() }
+            if context.securityEvents && startedUp { sendSecurityEvent("StartupOfTheDevice") }
             for i in connectors.indices { sendStatus(i) }
             if installAfterBoot {
                 installAfterBoot = false

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import HummingbirdWSClient
 import Logging
+import NIOSSL
 import NIOWebSocket
 import Shared
 
@@ -27,6 +28,13 @@ actor SimulatedCharger {
         case reservationExpiry(connectorId: Int, reservationId: Int)
         /// A new AuthorizationKey was accepted: reconnect with it once nothing is in flight.
         case reconnectWithNewKey
+        /// Security extension: send a CSR (SignCertificate), a LogStatusNotification, upload a log, install signed
+        /// firmware, reconnect with a newly signed certificate.
+        case signCertificate
+        case logStatus
+        case uploadLog(requestId: Int, location: String, filename: String, security: Bool)
+        case signedFirmware(SignedUpdateFirmwareRequest)
+        case useChargerCertificate
     }
 
     struct Inflight {
@@ -58,6 +66,13 @@ actor SimulatedCharger {
     var installAfterBoot = false
     /// Security Profile 1 key (raw bytes), sent as the Basic password; nil: no credentials.
     var authorizationKey: [UInt8]?
+    /// Security extension: certificates, the security log GetLog uploads, the last log upload.
+    var certificates = CertificateStore()
+    var securityLog: [String] = []
+    var logStatus: UploadLogStatusEnumType = .idle
+    var logRequestId: Int?
+    /// Security Profile 3: the client certificate presented on wss:// (reloadable, `ClientIdentity`).
+    var identity: ClientIdentity?
 
     // Connection and boot.
     var outbound: WebSocketOutboundWriter?
@@ -106,7 +121,9 @@ actor SimulatedCharger {
         self.rng = SeededRandom(seed: context.seed, stream: UInt64(index) << 8)
         self.quirks = context.quirks
         self.rewriter = QuirkRewriter(quirks: context.quirks)
-        self.configuration = ConfigurationStore(template: context.template)
+        var configuration = ConfigurationStore(template: context.template)
+        configuration.force("CpoName", context.cpoName)
+        self.configuration = configuration
         let streams = { (connector: Int) in SeededRandom(seed: context.seed, stream: UInt64(index) << 8 | UInt64(connector + 1)) }
         var list = [ConnectorRuntime(id: 0, spec: nil, registerWh: 0, rng: streams(0))]
         for (i, spec) in context.template.connectors.enumerated() {
@@ -122,6 +139,11 @@ actor SimulatedCharger {
         )
         self.firmwareVersion = context.template.firmware
         self.authorizationKey = context.password
+        if let files = context.clientCertificate {
+            do { identity = try ClientIdentity(chargerID: id, certificatePattern: files.certificate, keyPattern: files.key) } catch {
+                logger.error("client certificate not loaded; connecting without one", metadata: ["error": "\(error)"])
+            }
+        }
         self.rebootsLeft = context.faults.rebootLoop
         (self.jobs, self.jobSink) = AsyncStream.makeStream(of: Job.self)
     }
@@ -169,8 +191,10 @@ actor SimulatedCharger {
             headers[.secWebSocketProtocol] = "ocpp1.6"
             if let key = authorizationKey { headers[.authorization] = BasicAuthorization(user: id, password: key).header }
             let configuration = WebSocketClientConfiguration(maxFrameSize: context.maxMessage, additionalHeaders: headers)
+            // Built per attempt too: the client certificate may have been reloaded.
+            let tls = url.hasPrefix("wss://") ? ClientIdentity.tlsConfiguration(trustRoots: context.tlsTrustRoots, identity: identity) : nil
             do {
-                try await WebSocketClient.connect(url: url, configuration: configuration, logger: logger) { inbound, outbound, _ in
+                try await WebSocketClient.connect(url: url, configuration: configuration, tlsConfiguration: tls, logger: logger) { inbound, outbound, _ in
                     await self.attached(outbound)
                     for try await message in inbound.messages(maxSize: maxMessage) {
                         if case .text(let text) = message { await self.received(text) }
@@ -497,6 +521,16 @@ actor SimulatedCharger {
             await uploadDiagnostics(location: location)
         case .reservationExpiry(let connectorId, let reservationId):
             await reservationExpiry(connectorId: connectorId, reservationId: reservationId)
+        case .signCertificate:
+            await requestCertificate()
+        case .logStatus:
+            sendLogStatus()
+        case .uploadLog(let requestId, let location, let filename, let security):
+            await uploadLog(requestId: requestId, location: location, filename: filename, security: security)
+        case .signedFirmware(let request):
+            await installSignedFirmware(request)
+        case .useChargerCertificate:
+            await useChargerCertificate()
         case .reconnectWithNewKey:
             // Wait (bounded) for the CALL in flight to be answered, so the reconnect loses no message.
             for _ in 0..<500 where inflight != nil { try? await Task.sleep(for: .milliseconds(10)) }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOSSL
 
 /// What every charger of one run shares.
 struct FleetContext: Sendable {
@@ -29,6 +30,15 @@ struct FleetContext: Sendable {
     var vendorId = "org.ocpp-tools.sim"
     /// Security Profile 1: the AuthorizationKey every charger starts with, sent as HTTP Basic (user = charger id).
     var password: [UInt8]?
+    /// Security extension: the CpoName key's start value (O of the CSR), StartupOfTheDevice at boot, and where signed
+    /// certificates are written.
+    var cpoName = ""
+    var securityEvents = false
+    var certificateDirectory: String?
+    /// `wss://`: trusted roots for the server certificate (`--tls-ca`; nil: the system's).
+    var tlsTrustRoots: [NIOSSLCertificate]?
+    /// Security Profile 3: client certificate and key files (`{id}` = charger id), read per charger.
+    var clientCertificate: (certificate: String, key: String)?
 
     func url(for id: String) -> String {
         baseURL.hasSuffix("/") ? baseURL + id : baseURL + "/" + id
