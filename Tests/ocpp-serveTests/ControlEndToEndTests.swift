@@ -117,7 +117,7 @@ import Testing
         Case(arguments: ["call", "C", "VendorThing", #"{"x":[1,2.50]}"#], action: "VendorThing", payload: ["x": [1, .number(JSONNumber(text: "2.50")!)]], reply: ["ok": true], exit: 0),
     ]
 
-    @Test(arguments: TestStore.allCases) func everyCommandReachesTheChargerAsItsOCPPMessage(store: TestStore) async throws {
+    @Test(.serialized, arguments: TestStore.allCases) func everyCommandReachesTheChargerAsItsOCPPMessage(store: TestStore) async throws {
         let server = try await ServerProcess(store: store)
         let replies = Locked<JSONValue>(.null)
         let charger = try await RespondingCharger.start(server.url, id: "CTL-1") { _, _ in .result(replies.withLock { $0 }) }
@@ -158,7 +158,7 @@ import Testing
         _ = await server.stop()
     }
 
-    @Test(arguments: TestStore.allCases) func profileSetSendsAbsoluteRecurringAndRelativeProfilesInAmperesOrWatts(store: TestStore) async throws {
+    @Test(.serialized, arguments: TestStore.allCases) func profileSetSendsAbsoluteRecurringAndRelativeProfilesInAmperesOrWatts(store: TestStore) async throws {
         let server = try await ServerProcess(store: store)
         let charger = try await RespondingCharger.start(server.url, id: "CTL-P") { _, _ in .result(["status": "Accepted"]) }
         let dayMs = Timestamp.nowMilliseconds() / 86_400_000 * 86_400_000
@@ -215,7 +215,7 @@ import Testing
         _ = await server.stop()
     }
 
-    @Test(arguments: TestStore.allCases) func callErrorsUnknownAndSilentChargersAndMissingSocketGiveTheirExitCodes(store: TestStore) async throws {
+    @Test(.serialized, arguments: TestStore.allCases) func callErrorsUnknownAndSilentChargersAndMissingSocketGiveTheirExitCodes(store: TestStore) async throws {
         let server = try await ServerProcess(store: store)
         let charger = try await RespondingCharger.start(server.url, id: "CTL-2") { action, _ in
             switch action {
@@ -261,7 +261,7 @@ import Testing
         _ = await server.stop()
     }
 
-    @Test(arguments: TestStore.allCases) func twoCommandsAtOnceReachTheChargerOneAfterTheOther(store: TestStore) async throws {
+    @Test(.serialized, arguments: TestStore.allCases) func twoCommandsAtOnceReachTheChargerOneAfterTheOther(store: TestStore) async throws {
         let server = try await ServerProcess(store: store)
         let charger = try await RespondingCharger.start(server.url, id: "CTL-3") { _, _ in .delayed(0.4, ["status": "Accepted"]) }
         async let first = Self.ctl(server, ["reset", "CTL-3"])
@@ -282,7 +282,7 @@ import Testing
         _ = await server.stop()
     }
 
-    @Test(arguments: TestStore.allCases) func theHTTPAPIDrivesChargersLikeTheSocketAndRefusesRequestsWithoutAValidToken(store: TestStore) async throws {
+    @Test(.serialized, arguments: TestStore.allCases) func theHTTPAPIDrivesChargersLikeTheSocketAndRefusesRequestsWithoutAValidToken(store: TestStore) async throws {
         let server = try await ServerProcess(store: store, arguments: ["--http", "127.0.0.1:0"])
         let port = try #require(server.httpPort)
         let base = "http://127.0.0.1:\(port)"
@@ -341,7 +341,7 @@ import Testing
 
     /// What answers tell about a charger's configuration is kept right: asking for one key keeps the others, an
     /// accepted ChangeConfiguration is remembered with its value, and an AuthorizationKey never in clear.
-    @Test(arguments: TestStore.allCases) func theConfigurationKeptIsWhatTheChargerSaid(store: TestStore) async throws {
+    @Test(.serialized, arguments: TestStore.allCases) func theConfigurationKeptIsWhatTheChargerSaid(store: TestStore) async throws {
         let server = try await ServerProcess(store: store)
         let charger = try await RespondingCharger.start(server.url, id: "CTL-CONF") { action, payload in
             switch action {
@@ -368,7 +368,7 @@ import Testing
         _ = await server.stop()
     }
 
-    @Test(arguments: TestStore.allCases) func queriesListChargersSessionsTagsAndStoredEvents(store: TestStore) async throws {
+    @Test(.serialized, arguments: TestStore.allCases) func queriesListChargersSessionsTagsAndStoredEvents(store: TestStore) async throws {
         let server = try await ServerProcess(store: store, arguments: ["--unknown-tags", "accept"])
         let charger = try await RespondingCharger.start(server.url, id: "CTL-5", statuses: ["Available", "Charging"]) { _, _ in .silence }
         let tags = try await Self.ctl(server, ["tags", "add", "RFID1", "--expires", "2030-01-01T00:00:00Z", "--parent", "FLEET"])
@@ -394,7 +394,7 @@ import Testing
         _ = await server.stop()
     }
 
-    @Test(arguments: TestStore.allCases) func eventsFollowShowsABootAndAStatusChangeAsTheyHappen(store: TestStore) async throws {
+    @Test(.serialized, arguments: TestStore.allCases) func eventsFollowShowsABootAndAStatusChangeAsTheyHappen(store: TestStore) async throws {
         let server = try await ServerProcess(store: store)
         // An event to replay first: its line shows the stream is established before the charger under test speaks.
         try await TestCharger.connect(server.url, id: "CTL-6-WARMUP") { _ in }

@@ -9,7 +9,7 @@ import Testing
 
     static func now() -> String { Timestamp(Date()).description }
 
-    @Test(arguments: TestStore.allCases) func replaysTheABBTrace(store: TestStore) async throws {
+    @Test(.serialized, arguments: TestStore.allCases) func replaysTheABBTrace(store: TestStore) async throws {
         let server = try await ServerProcess(store: store)
         let text = try String(contentsOf: Self.tracesDirectory.appendingPathComponent("abb-terra-ac-w7.jsonl"), encoding: .utf8)
         let frames = try text.split(separator: "\n").map { try JSONParser.parse(String($0)) }.filter { $0["dir"] == "in" }
@@ -78,7 +78,7 @@ import Testing
         return transactionID
     }
 
-    @Test(arguments: TestStore.allCases) func hundredConcurrentChargersStoreEverything(store: TestStore) async throws {
+    @Test(.serialized, arguments: TestStore.allCases) func hundredConcurrentChargersStoreEverything(store: TestStore) async throws {
         let server = try await ServerProcess(store: store, arguments: ["--unknown-tags", "accept", "--log-level", "info"])
         let ids = try await withThrowingTaskGroup(of: Int.self) { group in
             for n in 0..<100 {
@@ -117,7 +117,7 @@ import Testing
     }
 
     /// essentials §1.1: malformed frames get the right CALLERROR and the connection keeps answering.
-    @Test(arguments: TestStore.allCases) func malformedFramesGetCallErrorsAndTheConnectionStays(store: TestStore) async throws {
+    @Test(.serialized, arguments: TestStore.allCases) func malformedFramesGetCallErrorsAndTheConnectionStays(store: TestStore) async throws {
         let server = try await ServerProcess(store: store)
         let cases: [(String, String, String)] = [
             ("not json at all", "-1", "FormationViolation"),
@@ -152,7 +152,7 @@ import Testing
         #expect(await server.stop() == 0)
     }
 
-    @Test(arguments: TestStore.allCases) func subprotocolIsRequiredUnlessConfigured(store: TestStore) async throws {
+    @Test(.serialized, arguments: TestStore.allCases) func subprotocolIsRequiredUnlessConfigured(store: TestStore) async throws {
         let server = try await ServerProcess(store: store, arguments: ["--accept-without-subprotocol", "GRIZZL1"])
         await #expect(throws: (any Error).self) {
             try await TestCharger.connect(server.url, id: "NOPROTO", subprotocols: nil) { _ in }
@@ -170,7 +170,7 @@ import Testing
         #expect(await server.stop() == 0)
     }
 
-    @Test(arguments: TestStore.allCases) func retriesAreAnsweredWithoutDoubleEffects(store: TestStore) async throws {
+    @Test(.serialized, arguments: TestStore.allCases) func retriesAreAnsweredWithoutDoubleEffects(store: TestStore) async throws {
         let server = try await ServerProcess(store: store, arguments: ["--unknown-tags", "accept"])
         let start = #"{"connectorId":1,"idTag":"T","meterStart":5,"timestamp":"2026-11-25T10:00:00Z"}"#
         let replies = Locked<[String]>([])
@@ -202,7 +202,7 @@ import Testing
         #expect(await server.stop() == 0)
     }
 
-    @Test(arguments: TestStore.allCases) func aNewConnectionReplacesTheOld(store: TestStore) async throws {
+    @Test(.serialized, arguments: TestStore.allCases) func aNewConnectionReplacesTheOld(store: TestStore) async throws {
         let server = try await ServerProcess(store: store)
         let firstClosed = Locked(false)
         try await TestCharger.connect(server.url, id: "TWIN") { first in
@@ -221,7 +221,7 @@ import Testing
         #expect(await server.stop() == 0)
     }
 
-    @Test(arguments: TestStore.allCases) func openTransactionIsStaleAfterRebootAndClosedByItsStop(store: TestStore) async throws {
+    @Test(.serialized, arguments: TestStore.allCases) func openTransactionIsStaleAfterRebootAndClosedByItsStop(store: TestStore) async throws {
         let server = try await ServerProcess(store: store, arguments: ["--unknown-tags", "accept"])
         let txID = Locked(0)
         try await TestCharger.connect(server.url, id: "REBOOT1") { charger in
@@ -246,7 +246,7 @@ import Testing
     }
 
     /// Under load, SIGKILL; after a restart every answered StartTransaction, MeterValues and StopTransaction is there.
-    @Test(arguments: TestStore.allCases) func everythingAnsweredSurvivesKillDashNine(store: TestStore) async throws {
+    @Test(.serialized, arguments: TestStore.allCases) func everythingAnsweredSurvivesKillDashNine(store: TestStore) async throws {
         let server = try await ServerProcess(store: store, arguments: ["--unknown-tags", "accept"])
         let acknowledged = Locked<(starts: Set<Int>, samples: Set<String>, stops: Set<Int>)>(([], [], []))
         let killer = Task {

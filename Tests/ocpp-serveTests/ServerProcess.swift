@@ -144,6 +144,11 @@ final class ServerProcess: Sendable {
         try await StoreOpener.openForReading(StoreLocation(parsing: databaseArgument), logger: Logger(label: "test"))
     }
 
+    /// The server's database for writing beside it (tests that seed rows), on either engine.
+    func openDatabaseForWriting() async throws -> any SQLStore {
+        try await StoreOpener.openForWriting(StoreLocation(parsing: databaseArgument), fullSync: false, logger: Logger(label: "test"))
+    }
+
     var stderr: [String] { stderrLines.withLock { $0 } }
 
     /// SIGTERM and wait; returns the exit status.

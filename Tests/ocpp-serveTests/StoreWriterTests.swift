@@ -83,7 +83,7 @@ import Testing
         #expect(try StoreDatabase.synchronousLevel(StoreDatabase.openForWriting(path: path, fullSync: true)) == 2)
     }
 
-    @Test(arguments: TestStore.allCases) func identicalStartGetsTheSameID(store: TestStore) async throws {
+    @Test(.serialized, arguments: TestStore.allCases) func identicalStartGetsTheSameID(store: TestStore) async throws {
         let (pool, writer, runner) = try await open(store)
         defer { runner.cancel() }
         _ = try await writer.submit(.seen(chargerID: "CP1", atMs: 0, online: true, registrationIfNew: "Accepted"))
@@ -99,7 +99,7 @@ import Testing
         #expect(try await pool.read { db in try db.fetchValue(Int.self, sql: "SELECT stale FROM transactions WHERE id = ?", arguments: [a]) } == 1)
     }
 
-    @Test(arguments: TestStore.allCases) func stopWithALostIDClosesTheOnlyOpenTransaction(store: TestStore) async throws {
+    @Test(.serialized, arguments: TestStore.allCases) func stopWithALostIDClosesTheOnlyOpenTransaction(store: TestStore) async throws {
         let (pool, writer, runner) = try await open(store)
         defer { runner.cancel() }
         let started = try await writer.submit(try start(1, tag: "T", meter: 0, at: "2026-11-25T10:00:00Z"))
@@ -112,7 +112,7 @@ import Testing
         #expect(try await pool.read { db in try db.fetchValue(Int.self, sql: "SELECT count(*) FROM transactions WHERE orphan = 1") } == 1)
     }
 
-    @Test(arguments: TestStore.allCases) func meterValuesAreNormalisedAndDeduplicated(store: TestStore) async throws {
+    @Test(.serialized, arguments: TestStore.allCases) func meterValuesAreNormalisedAndDeduplicated(store: TestStore) async throws {
         let (pool, writer, runner) = try await open(store)
         defer { runner.cancel() }
         let request = try MeterValuesRequest(
@@ -134,7 +134,7 @@ import Testing
         #expect(rows[2]["phase"] == "L1")
     }
 
-    @Test(arguments: TestStore.allCases) func olderStatusDoesNotOverwriteNewer(store: TestStore) async throws {
+    @Test(.serialized, arguments: TestStore.allCases) func olderStatusDoesNotOverwriteNewer(store: TestStore) async throws {
         let (pool, writer, runner) = try await open(store)
         defer { runner.cancel() }
         _ = try await writer.submit(.seen(chargerID: "CP1", atMs: 0, online: true, registrationIfNew: "Accepted"))
