@@ -22,6 +22,9 @@ enum TestPostgres {
         var user: String
         var password: String?
         var directory: String?
+        /// The data directory and server options of a cluster these tests started (nil for `OCPP_TEST_PG_URL`).
+        var data: String?
+        var options: String?
     }
 
     private static let cluster = Mutex<Result<Cluster, TestPostgresError>?>(nil)
@@ -34,11 +37,7 @@ enum TestPostgres {
 
     /// A fresh, empty database's URL (`postgres://...`), for `--db`.
     static func newDatabaseURL() throws -> String {
-        let cluster = try sharedCluster()
-        let name = "ocpp_test_\(ProcessInfo.processInfo.processIdentifier)_\(counter.withLock { n in n += 1; return n })"
-        try psql(cluster, database: "postgres", "CREATE DATABASE \(name)")
-        let credentials = cluster.user + (cluster.password.map { ":\($0)" } ?? "")
-        return "postgres://\(credentials)@\(cluster.host):\(cluster.port)/\(name)"
+        try newDatabaseURL(in: sharedCluster())
     }
 
     /// `--db` for `store`: the SQLite file in `directory`, or a new PostgreSQL database.
@@ -78,12 +77,54 @@ enum TestPostgres {
         }
     }
 
+    /// A cluster of the test's own, which it may stop and start again (the outage test); stopped at exit.
+    static func privateCluster() throws -> Cluster {
+        try startCluster()
+    }
+
+    /// A database URL in `cluster` (a new database).
+    static func newDatabaseURL(in cluster: Cluster) throws -> String {
+        let name = "ocpp_test_\(ProcessInfo.processInfo.processIdentifier)_\(counter.withLock { n in n += 1; return n })"
+        try psql(cluster, database: "postgres", "CREATE DATABASE \(name)")
+        let credentials = cluster.user + (cluster.password.map { ":\($0)" } ?? "")
+        return "postgres://\(credentials)@\(cluster.host):\(cluster.port)/\(name)"
+    }
+
+    /// Stops a cluster `privateCluster` started (`pg_ctl stop -m fast`: connections are cut, as in an outage).
+    static func stop(_ cluster: Cluster) throws {
+        guard let data = cluster.data else { throw TestPostgresError("not a cluster of the tests") }
+        let (status, output) = try command("\(binDirectory)/pg_ctl", ["-D", data, "-m", "fast", "-w", "stop"])
+        guard status == 0 else { throw TestPostgresError("pg_ctl stop: \(output)") }
+    }
+
+    /// Starts a stopped `privateCluster` again on the same port.
+    static func restart(_ cluster: Cluster) throws {
+        guard let data = cluster.data, let options = cluster.options, let directory = cluster.directory else {
+            throw TestPostgresError("not a cluster of the tests")
+        }
+        let (status, _) = try command(
+            "\(binDirectory)/pg_ctl", ["-D", data, "-l", "\(directory)/log", "-w", "-t", "30", "-o", options, "start"], detached: true
+        )
+        guard status == 0 else { throw TestPostgresError("pg_ctl start failed again on port \(cluster.port)") }
+    }
+
+    /// initdb refuses to run as root: the cluster's tools then run as the `postgres` user.
+    private static func command(_ tool: String, _ arguments: [String], detached: Bool = false) throws -> (Int32, String) {
+        getuid() == 0
+            ? try run("/usr/sbin/runuser", ["-u", "postgres", "--", tool] + arguments, detached: detached)
+            : try run(tool, arguments, detached: detached)
+    }
+
     private static func start() throws(TestPostgresError) -> Cluster {
         if let url = ProcessInfo.processInfo.environment["OCPP_TEST_PG_URL"], let components = URLComponents(string: url),
             let host = components.host, let user = components.user
         {
             return Cluster(host: host, port: components.port ?? 5432, user: user, password: components.password, directory: nil)
         }
+        return try startCluster()
+    }
+
+    private static func startCluster() throws(TestPostgresError) -> Cluster {
         let initdb = "\(binDirectory)/initdb"
         guard FileManager.default.isExecutableFile(atPath: initdb) else {
             throw TestPostgresError("PostgreSQL is not installed (no \(initdb)): apt-get install postgresql, or set OCPP_TEST_PG_URL")
@@ -91,14 +132,8 @@ enum TestPostgres {
         do {
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ocpp-pg-\(UUID().uuidString)").path
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            // initdb refuses to run as root: run the server as the `postgres` user then.
             let asRoot = getuid() == 0
             if asRoot { _ = try run("/bin/chown", ["postgres:postgres", directory]) }
-            func command(_ tool: String, _ arguments: [String], detached: Bool = false) throws -> (Int32, String) {
-                asRoot
-                    ? try run("/usr/sbin/runuser", ["-u", "postgres", "--", tool] + arguments, detached: detached)
-                    : try run(tool, arguments, detached: detached)
-            }
             let data = "\(directory)/data"
             let (initStatus, initOutput) = try command(initdb, ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"])
             guard initStatus == 0 else { throw TestPostgresError("initdb failed: \(initOutput)") }
@@ -108,7 +143,7 @@ enum TestPostgres {
                 let (status, output) = try command("\(binDirectory)/pg_ctl", ["-D", data, "-l", "\(directory)/log", "-w", "-t", "30", "-o", options, "start"], detached: true)
                 if status == 0 {
                     stopAtExit(data: data, asRoot: asRoot)
-                    return Cluster(host: "127.0.0.1", port: port, user: "postgres", password: nil, directory: directory)
+                    return Cluster(host: "127.0.0.1", port: port, user: "postgres", password: nil, directory: directory, data: data, options: options)
                 }
                 _ = output  // a taken port: try another
             }
@@ -120,14 +155,20 @@ enum TestPostgres {
         }
     }
 
-    private static let stopCommand = Mutex<[String]?>(nil)
+    private static let stopCommands = Mutex<[[String]]>([])
 
     private static func stopAtExit(data: String, asRoot: Bool) {
         let stop = ["\(binDirectory)/pg_ctl", "-D", data, "-m", "immediate", "stop"]
-        stopCommand.withLock { $0 = asRoot ? ["/usr/sbin/runuser", "-u", "postgres", "--"] + stop : stop }
+        let first = stopCommands.withLock { commands in
+            commands.append(asRoot ? ["/usr/sbin/runuser", "-u", "postgres", "--"] + stop : stop)
+            return commands.count == 1
+        }
+        guard first else { return }
         atexit {
-            guard let command = TestPostgres.stopCommand.withLock({ $0 }), let tool = command.first else { return }
-            _ = try? TestPostgres.run(tool, Array(command.dropFirst()))
+            for command in TestPostgres.stopCommands.withLock({ $0 }) {
+                guard let tool = command.first else { continue }
+                _ = try? TestPostgres.run(tool, Array(command.dropFirst()))
+            }
         }
     }
 

@@ -338,7 +338,7 @@ final class CentralSystem: Sendable {
     /// The idTagInfo for a tag (CiString20: compared case-insensitively): the tag list decides; an expired entry
     /// is `Expired`; an unknown tag follows the unknown-tag policy.
     func idTagInfo(_ idTag: String, nowMs: Int64) async throws -> IdTagInfo {
-        let entry: (status: String, expiryMs: Int64?, parent: String?)? = try await database.read { db in
+        let entry: (status: String, expiryMs: Int64?, parent: String?)? = try await database.readWaiting { db in
             try db.fetchOne(sql: "SELECT status, expiry_ms, parent_id_tag FROM id_tags WHERE id_tag = ?", arguments: [idTag])
                 .map { ($0["status"], $0["expiry_ms"], $0["parent_id_tag"]) }
         }

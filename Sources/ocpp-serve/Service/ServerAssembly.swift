@@ -42,9 +42,11 @@ struct ServerAssembly {
         } catch {
             throw ServerStartError("cannot open database \(configuration.database): \(String(reflecting: error))")
         }
+        let availability = StoreAvailability(logger: logger, metrics: metrics)
         writer = StoreWriter(database: database, logger: logger, maxBatch: configuration.maxBatch,
-            commitSpacing: configuration.commitInterval, metrics: metrics)
+            commitSpacing: configuration.commitInterval, metrics: metrics, availability: availability)
         events = EventBus(writer: writer, logger: logger)
+        availability.attach(events)
     }
 
     func run() async throws {

@@ -43,9 +43,15 @@ final class StoreWriter: Service, Sendable {
     private let commitSpacing: Duration
     /// Batch sizes and commit latency for /metrics; nil in tests.
     private let metrics: ServerMetrics?
+    /// Told of failed and successful commits, to report an outage once; nil in tests.
+    let availability: StoreAvailability?
 
-    init(database: any SQLStore, logger: Logger, maxBatch: Int = 512, commitSpacing: Duration = .zero, metrics: ServerMetrics? = nil) {
+    init(
+        database: any SQLStore, logger: Logger, maxBatch: Int = 512, commitSpacing: Duration = .zero, metrics: ServerMetrics? = nil,
+        availability: StoreAvailability? = nil
+    ) {
         self.metrics = metrics
+        self.availability = availability
         self.database = database
         self.logger = logger
         self.maxBatch = maxBatch
@@ -155,43 +161,71 @@ final class StoreWriter: Service, Sendable {
         let operations = batch.map(\.operation)
         let clock = ContinuousClock()
         let start = clock.now
-        do {
-            // Fast path: the whole batch in one transaction. Only if some write fails is the batch replayed with one
-            // savepoint per operation, so a bad write fails alone and the others still commit.
-            let results: [Result<StoreResult, any Error>]
+        var retryDelay = Self.firstRetryDelay
+        while true {
             do {
-                results = try await database.write { db in
-                    let applyStart = clock.now
-                    defer {
-                        let applied = clock.now - applyStart
-                        self.statistics.withLock { $0.applyNanoseconds += applied.nanoseconds }
-                    }
-                    return try operations.map { .success(try StoreApplier.apply($0, in: db)) }
+                let results = try await apply(operations, clock: clock)
+                availability?.succeeded()
+                let elapsed = clock.now - start
+                statistics.withLock {
+                    $0.batches += 1
+                    $0.operations += batch.count
+                    $0.largestBatch = max($0.largestBatch, batch.count)
+                    $0.commitNanoseconds += elapsed.nanoseconds
                 }
+                metrics?.committed(batch: batch.count, nanoseconds: elapsed.nanoseconds)
+                for (item, result) in zip(batch, results) {
+                    if case .failure(let error) = result { logger.error("store write failed", metadata: ["error": "\(error)"]) }
+                    item.completion?(result)
+                }
+                return
+            } catch let error as SQLStoreError where error.isUnavailable && !gaveUpOnShutdown(since: start, clock: clock) {
+                // The database is away (PostgreSQL stopped or unreachable): keep the batch and try again, so nothing
+                // is lost and nothing is acknowledged before it is committed. Chargers time out and retry meanwhile;
+                // their retries queue behind this batch and are recognised as repeats when applied.
+                availability?.failed(error, waiting: batch.count + queue.withLock { $0.pending.count })
+                try? await clock.sleep(for: retryDelay)
+                retryDelay = min(retryDelay * 2, Self.maxRetryDelay)
             } catch {
-                results = try await database.write { db in
-                    operations.map { operation in
-                        Result { () throws -> StoreResult in
-                            try db.inSavepoint { try StoreApplier.apply(operation, in: db) }
-                        }
+                logger.error("store commit failed", metadata: ["error": "\(error)", "operations": "\(batch.count)"])
+                for item in batch { item.completion?(.failure(error)) }
+                return
+            }
+        }
+    }
+
+    static let firstRetryDelay: Duration = .milliseconds(250)
+    static let maxRetryDelay: Duration = .seconds(4)
+    /// How long a shutdown waits for an unavailable database before failing what is still queued.
+    static let shutdownPatience: Duration = .seconds(10)
+
+    /// During a shutdown, retrying an unavailable database stops after `shutdownPatience` so the process can exit.
+    private func gaveUpOnShutdown(since start: ContinuousClock.Instant, clock: ContinuousClock) -> Bool {
+        queue.withLock { $0.closed } && clock.now - start > Self.shutdownPatience
+    }
+
+    /// The batch in one transaction. Only if some write fails is it replayed with one savepoint per operation, so a
+    /// bad write fails alone and the others still commit.
+    private func apply(_ operations: [StoreOperation], clock: ContinuousClock) async throws -> [Result<StoreResult, any Error>] {
+        do {
+            return try await database.write { db in
+                let applyStart = clock.now
+                defer {
+                    let applied = clock.now - applyStart
+                    self.statistics.withLock { $0.applyNanoseconds += applied.nanoseconds }
+                }
+                return try operations.map { .success(try StoreApplier.apply($0, in: db)) }
+            }
+        } catch let error as SQLStoreError where error.isUnavailable {
+            throw error
+        } catch {
+            return try await database.write { db in
+                operations.map { operation in
+                    Result { () throws -> StoreResult in
+                        try db.inSavepoint { try StoreApplier.apply(operation, in: db) }
                     }
                 }
             }
-            let elapsed = clock.now - start
-            statistics.withLock {
-                $0.batches += 1
-                $0.operations += batch.count
-                $0.largestBatch = max($0.largestBatch, batch.count)
-                $0.commitNanoseconds += elapsed.nanoseconds
-            }
-            metrics?.committed(batch: batch.count, nanoseconds: elapsed.nanoseconds)
-            for (item, result) in zip(batch, results) {
-                if case .failure(let error) = result { logger.error("store write failed", metadata: ["error": "\(error)"]) }
-                item.completion?(result)
-            }
-        } catch {
-            logger.error("store commit failed", metadata: ["error": "\(error)", "operations": "\(batch.count)"])
-            for item in batch { item.completion?(.failure(error)) }
         }
     }
 }

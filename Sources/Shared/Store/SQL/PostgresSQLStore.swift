@@ -52,16 +52,20 @@ public final class PostgresSQLStore: SQLStore {
             if let reused = self.idle.withLock({ $0.popLast() }), !reused.connection.isClosed {
                 connection = reused
             } else {
-                do { connection = try self.connect() } catch { throw SQLStoreError.unavailable("\(error)") }
+                do { connection = try self.connect() } catch { throw SQLStoreError.unavailable(String(reflecting: error)) }
             }
             do {
                 let result = try body(connection)
                 self.idle.withLock { $0.append(connection) }
                 return result
             } catch {
-                // A closed connection is not returned; an open one is (the error was the statement's).
-                if !connection.connection.isClosed { self.idle.withLock { $0.append(connection) } }
-                throw error
+                // A closed connection is not returned; an open one is (the error was the statement's). A lost
+                // connection is the server's unavailability, not the statement's fault: the caller may retry.
+                guard connection.connection.isClosed else {
+                    self.idle.withLock { $0.append(connection) }
+                    throw error
+                }
+                throw SQLStoreError.unavailable(String(reflecting: error))
             }
         }
     }

@@ -19,11 +19,35 @@ public protocol SQLStore: Sendable {
 
 extension SQLStore {
     public func close() async {}
+
+    /// `read`, tried again while the database is unavailable, for at most `patience`. For reads a charger's
+    /// transaction message waits on (its id tag): during an outage the answer is held, as the commit is, rather than
+    /// refused; the charger's own timeout and retry take over if the outage lasts.
+    public func readWaiting<T: Sendable>(
+        patience: Duration = .seconds(60), _ body: @escaping @Sendable (any SQLConnection) throws -> T
+    ) async throws -> T {
+        let clock = ContinuousClock()
+        let deadline = clock.now + patience
+        var delay: Duration = .milliseconds(250)
+        while true {
+            do {
+                return try await read(body)
+            } catch let error as SQLStoreError where error.isUnavailable && clock.now + delay < deadline {
+                try await clock.sleep(for: delay)
+                delay = min(delay * 2, .seconds(4))
+            }
+        }
+    }
 }
 
 public enum SQLStoreError: Error, CustomStringConvertible {
     case unexpected(String)
     case unavailable(String)
+
+    /// The database could not be reached (a connection failed or was lost): worth retrying, unlike a statement's error.
+    public var isUnavailable: Bool {
+        if case .unavailable = self { true } else { false }
+    }
 
     public var description: String {
         switch self {
