@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         .systemLibrary(name: "CReadline", path: "Sources/CReadline", providers: [.apt(["libreadline-dev"])]),
@@ -34,7 +35,8 @@ let package = Package(
         .target(
             name: "Shared",
             dependencies: [
-                p("Logging", "swift-log"), p("GRDB", "GRDB.swift"),
+                p("Logging", "swift-log"), p("GRDB", "GRDB.swift"), p("GRDBSQLite", "GRDB.swift"), p("PostgresNIO", "postgres-nio"),
+                p("NIOCore", "swift-nio"), p("NIOPosix", "swift-nio"),
                 // Certificate hash data (security extension) is computed alike by ocpp-ctl, ocpp-sim and the tests.
                 p("X509", "swift-certificates"), p("SwiftASN1", "swift-asn1"), p("Crypto", "swift-crypto"),
             ],

@@ -53,12 +53,12 @@ class Peers:
 class Server:
     """A central system under test, pinned to core 0: ocpp-serve (kind "serve"), or a peer ("python", "floor")."""
 
-    def __init__(self, *extra, socket=False, kind="serve"):
+    def __init__(self, *extra, socket=False, kind="serve", db=None):
         self.kind = kind
         self.dir = tempfile.mkdtemp(prefix="ocpp-bench-")
         self.socket = os.path.join(self.dir, "ctl.sock") if socket else "none"
         if kind == "serve":
-            argv = [f"{BIN}/ocpp-serve", "--listen", "127.0.0.1:0", "--db", os.path.join(self.dir, "ocpp.sqlite"), "--socket", self.socket,
+            argv = [f"{BIN}/ocpp-serve", "--listen", "127.0.0.1:0", "--db", db or os.path.join(self.dir, "ocpp.sqlite"), "--socket", self.socket,
                     "--unknown-tags", "accept", "--log-level", "notice", *extra]
         elif kind == "python":
             argv = [*Peers.python, "--port", "0", "--db", os.path.join(self.dir, "peer.sqlite"), *extra]

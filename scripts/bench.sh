@@ -4,6 +4,7 @@
 #   scripts/bench.sh --frames [ocpp-bench options]                 the frame hot path (parse, validate, encode)
 #   scripts/bench.sh --metrics-cost 5 [--quick]                    CPU per message with --metrics on vs off
 #   scripts/bench.sh --peers [--quick]                             ocpp-serve, the Python peer and the C floor side by side (issue 19)
+#   scripts/bench.sh --stores [--quick] [--rates R,R...]           SQLite against PostgreSQL under the same load (issue 18)
 # SCRATCH=DIR picks the build folder.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,4 +16,8 @@ if [ "${1:-}" = "--frames" ]; then
   exec "$("${build[@]}" --show-bin-path)/ocpp-bench" "$@"
 fi
 for product in ocpp-serve ocpp-sim ocpp-ctl; do "${build[@]}" --product "$product" >&2; done
+if [ "${1:-}" = "--stores" ]; then
+  shift
+  BIN="$("${build[@]}" --show-bin-path)" exec python3 scripts/bench_stores.py "$@"
+fi
 BIN="$("${build[@]}" --show-bin-path)" exec python3 scripts/bench.py "$@"

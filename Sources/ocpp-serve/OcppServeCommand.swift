@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import GRDB
 import Hummingbird
 import Logging
 import Metrics
@@ -58,7 +57,7 @@ struct OcppServeCommand: AsyncParsableCommand {
     @Option(help: "Address to listen on for chargers (HOST:PORT; port 0 picks a free port and prints it). (default: 0.0.0.0:9000)")
     var listen: String?
 
-    @Option(help: "SQLite database file, created and migrated on start. Environment: OCPP_DB. (default: ocpp.sqlite)")
+    @Option(help: "SQLite database file or postgres://user[:password]@host[:port]/db, created and migrated on start. Environment: OCPP_DB. (default: ocpp.sqlite)")
     var db: String?
 
     @Option(
@@ -205,7 +204,10 @@ struct OcppServeCommand: AsyncParsableCommand {
             guard path == "none" || path.utf8.count < 104 else { throw ValidationError("--socket path is too long for a Unix socket (max 103 bytes)") }
             c.socketPath = path == "none" ? nil : path
         }
-        if let path = db ?? file.db ?? ProcessInfo.processInfo.environment["OCPP_DB"] { c.databasePath = path }
+        if let path = db ?? file.db ?? ProcessInfo.processInfo.environment["OCPP_DB"] {
+            do { _ = try StoreLocation(parsing: path) } catch { throw ValidationError(error.description) }
+            c.databasePath = path
+        }
         if let v = heartbeatInterval ?? file.heartbeatInterval {
             guard v > 0 else { throw ValidationError("--heartbeat-interval must be a positive number of seconds") }
             c.heartbeatInterval = v
@@ -313,7 +315,7 @@ struct OcppServeCommand: AsyncParsableCommand {
         let level = Logger.Level(rawValue: configuration.logLevel) ?? .info
         LoggingSystem.bootstrap { LineLogHandler(label: $0, level: level) }
         let logger = Logger(label: "ocpp-serve")
-        let server = try ServerAssembly(configuration: configuration, logger: logger, metricsRegistry: Self.bootstrapMetrics(configuration))
+        let server = try await ServerAssembly(configuration: configuration, logger: logger, metricsRegistry: Self.bootstrapMetrics(configuration))
         try await server.run()
     }
 

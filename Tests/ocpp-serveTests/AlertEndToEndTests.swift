@@ -50,7 +50,7 @@ struct AlertEndToEndTests {
         return .object(object)
     }
 
-    @Test func faultAlertsOnceResolvesAndIsNotResentAfterRestart() async throws {
+    @Test(.serialized, arguments: TestStore.allCases) func faultAlertsOnceResolvesAndIsNotResentAfterRestart(store: TestStore) async throws {
         let sandbox = try Sandbox(
             alerts: """
                 alerts:
@@ -63,7 +63,7 @@ struct AlertEndToEndTests {
                 """
         )
         let serverDirectory = sandbox.directory.appendingPathComponent("server")
-        var server = try await ServerProcess(arguments: ["--config", sandbox.config.path], directory: serverDirectory)
+        var server = try await ServerProcess(store: store, arguments: ["--config", sandbox.config.path], directory: serverDirectory)
         try await TestCharger.connect(server.url, id: "ALERT-F1") { charger in
             try await charger.call("BootNotification", Self.boot())
             // One fault reported three times (with a changed vendor code), then recovered; then a second fault.
@@ -85,7 +85,7 @@ struct AlertEndToEndTests {
         #expect(first[0].json["id"] == first[1].json["id"])
 
         #expect(await server.stop() == 0)
-        server = try await ServerProcess(arguments: ["--config", sandbox.config.path], directory: serverDirectory)
+        server = try await server.restart(arguments: ["--config", sandbox.config.path])
         try await TestCharger.connect(server.url, id: "ALERT-F1") { charger in
             try await charger.call("BootNotification", Self.boot())
             // Still faulted after the restart: the same problem, already reported.
@@ -106,7 +106,7 @@ struct AlertEndToEndTests {
         #expect(await server.stop() == 0)
     }
 
-    @Test func offlineChargerAlertsOnceAndResolvesWhenBack() async throws {
+    @Test(.serialized, arguments: TestStore.allCases) func offlineChargerAlertsOnceAndResolvesWhenBack(store: TestStore) async throws {
         let sandbox = try Sandbox(
             alerts: """
                 alerts:
@@ -119,7 +119,7 @@ struct AlertEndToEndTests {
                       rules: [offline]
                 """
         )
-        let server = try await ServerProcess(
+        let server = try await ServerProcess(store: store, 
             arguments: ["--config", sandbox.config.path],
             directory: sandbox.directory.appendingPathComponent("server")
         )
@@ -146,7 +146,7 @@ struct AlertEndToEndTests {
         #expect(await server.stop() == 0)
     }
 
-    @Test func failingSinksNeitherSlowChargersNorGoUncounted() async throws {
+    @Test(.serialized, arguments: TestStore.allCases) func failingSinksNeitherSlowChargersNorGoUncounted(store: TestStore) async throws {
         let hanging = try SilentListener(listening: true)
         let nothing = try SilentListener(listening: false)
         let sandbox = try Sandbox(
@@ -175,7 +175,7 @@ struct AlertEndToEndTests {
                       command: SINK_SCRIPT
                 """
         )
-        let server = try await ServerProcess(
+        let server = try await ServerProcess(store: store, 
             arguments: ["--config", sandbox.config.path, "--http", "127.0.0.1:0"],
             directory: sandbox.directory.appendingPathComponent("server")
         )

@@ -9,9 +9,9 @@ import Testing
 @Suite struct CertificateSigningOverTLSTests {
     typealias Sec = SecurityExtensionEndToEndTests
 
-    @Test func aProfileTwoChargerGetsItsCertificateSignedAndThenConnectsAtProfileThree() async throws {
+    @Test(.serialized, arguments: TestStore.allCases) func aProfileTwoChargerGetsItsCertificateSignedAndThenConnectsAtProfileThree(store: TestStore) async throws {
         let pki = try TestPKI()
-        let server = try await ServerProcess(
+        let server = try await ServerProcess(store: store, 
             arguments: TLSSecurityProfileTests.tlsArguments(pki) + ["--csr-ca-cert", pki.caFile, "--csr-ca-key", pki.caKeyFile, "--cpo-name", "Test CPO"]
         )
         let tlsPort = try #require(server.tlsPort)

@@ -1,13 +1,12 @@
 import Foundation
-import GRDB
 import Shared
 import Testing
 
 /// The charger port below what a WebSocket library lets a client do: plain HTTP, several messages in one write,
 /// fragments, pings, size limits, the close handshake.
 @Suite struct ChargerSocketTests {
-    @Test func plainHTTPOnTheChargerPort() async throws {
-        let server = try await ServerProcess()
+    @Test(.serialized, arguments: TestStore.allCases) func plainHTTPOnTheChargerPort(store: TestStore) async throws {
+        let server = try await ServerProcess(store: store)
         let port = server.port
         let (health, other, refused) = try await RawSocket.blocking {
             let health = try RawSocket(port: port)
@@ -25,8 +24,8 @@ import Testing
         #expect(await server.stop() == 0)
     }
 
-    @Test func messagesSentWithoutWaitingAreAnsweredInOrder() async throws {
-        let server = try await ServerProcess()
+    @Test(.serialized, arguments: TestStore.allCases) func messagesSentWithoutWaitingAreAnsweredInOrder(store: TestStore) async throws {
+        let server = try await ServerProcess(store: store)
         let port = server.port
         // OCPP-J allows one outstanding CALL, but a charger that sends 50 at once must lose none and get them in order.
         let ids = try await RawSocket.blocking {
@@ -39,8 +38,8 @@ import Testing
         #expect(await server.stop() == 0)
     }
 
-    @Test func fragmentsAreJoinedAndPingsAnsweredBetweenThem() async throws {
-        let server = try await ServerProcess()
+    @Test(.serialized, arguments: TestStore.allCases) func fragmentsAreJoinedAndPingsAnsweredBetweenThem(store: TestStore) async throws {
+        let server = try await ServerProcess(store: store)
         let port = server.port
         let (pong, answer) = try await RawSocket.blocking {
             let socket = try RawSocket(port: port)
@@ -57,8 +56,8 @@ import Testing
         #expect(await server.stop() == 0)
     }
 
-    @Test func oversizeMessagesCloseWith1009() async throws {
-        let server = try await ServerProcess(arguments: ["--max-message", "1024"])
+    @Test(.serialized, arguments: TestStore.allCases) func oversizeMessagesCloseWith1009(store: TestStore) async throws {
+        let server = try await ServerProcess(store: store, arguments: ["--max-message", "1024"])
         let port = server.port
         let big = #"[2,"b1","DataTransfer",{"vendorId":"V","data":""# + String(repeating: "x", count: 1200) + #""}]"#
         let (single, fragmented) = try await RawSocket.blocking {
@@ -78,8 +77,8 @@ import Testing
         #expect(await server.stop() == 0)
     }
 
-    @Test func aChargerThatAnswersNoPingIsClosed() async throws {
-        let server = try await ServerProcess(arguments: ["--ping-interval", "1"])
+    @Test(.serialized, arguments: TestStore.allCases) func aChargerThatAnswersNoPingIsClosed(store: TestStore) async throws {
+        let server = try await ServerProcess(store: store, arguments: ["--ping-interval", "1"])
         let port = server.port
         let (kept, dropped) = try await RawSocket.blocking {
             // Answers two pings: still connected after them.
@@ -104,8 +103,8 @@ import Testing
         #expect(await server.stop() == 0)
     }
 
-    @Test func theCloseHandshakeIsEchoed() async throws {
-        let server = try await ServerProcess()
+    @Test(.serialized, arguments: TestStore.allCases) func theCloseHandshakeIsEchoed(store: TestStore) async throws {
+        let server = try await ServerProcess(store: store)
         let port = server.port
         let (echo, rest) = try await RawSocket.blocking {
             let socket = try RawSocket(port: port)
@@ -118,8 +117,8 @@ import Testing
         #expect(await server.stop() == 0)
     }
 
-    @Test func shutdownClosesChargersWith1001AndRecordsThemOffline() async throws {
-        let server = try await ServerProcess()
+    @Test(.serialized, arguments: TestStore.allCases) func shutdownClosesChargersWith1001AndRecordsThemOffline(store: TestStore) async throws {
+        let server = try await ServerProcess(store: store)
         let port = server.port
         let socket = try await RawSocket.blocking {
             let socket = try RawSocket(port: port)
@@ -133,14 +132,14 @@ import Testing
         #expect(close.opcode == 8)
         #expect(close.payload.elementsEqual([0x03, 0xE9] + Array("server shutting down".utf8)))
         #expect(await exitCode == 0)
-        let online = try await DatabaseQueue(path: server.databasePath).read { db in
-            try Bool.fetchOne(db, sql: "SELECT online FROM chargers WHERE id = 'STOP1'")
+        let online = try await server.openDatabase().read { db in
+            try db.fetchValue(Bool.self, sql: "SELECT online FROM chargers WHERE id = 'STOP1'")
         }
         #expect(online == false)
     }
 
-    @Test func aProtocolViolationClosesOnlyThatSocket() async throws {
-        let server = try await ServerProcess()
+    @Test(.serialized, arguments: TestStore.allCases) func aProtocolViolationClosesOnlyThatSocket(store: TestStore) async throws {
+        let server = try await ServerProcess(store: store)
         let port = server.port
         let (close, answer) = try await RawSocket.blocking {
             let broken = try RawSocket(port: port)

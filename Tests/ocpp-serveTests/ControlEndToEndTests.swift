@@ -1,6 +1,5 @@
 import AsyncHTTPClient
 import Foundation
-import GRDB
 import NIOCore
 import NIOHTTP1
 import Shared
@@ -118,8 +117,8 @@ import Testing
         Case(arguments: ["call", "C", "VendorThing", #"{"x":[1,2.50]}"#], action: "VendorThing", payload: ["x": [1, .number(JSONNumber(text: "2.50")!)]], reply: ["ok": true], exit: 0),
     ]
 
-    @Test func everyCommandReachesTheChargerAsItsOCPPMessage() async throws {
-        let server = try await ServerProcess()
+    @Test(.serialized, arguments: TestStore.allCases) func everyCommandReachesTheChargerAsItsOCPPMessage(store: TestStore) async throws {
+        let server = try await ServerProcess(store: store)
         let replies = Locked<JSONValue>(.null)
         let charger = try await RespondingCharger.start(server.url, id: "CTL-1") { _, _ in .result(replies.withLock { $0 }) }
         for (index, test) in Self.cases.enumerated() {
@@ -150,8 +149,8 @@ import Testing
         let keys = parsed["configuration"]?.arrayValue?.compactMap { $0["key"]?.stringValue } ?? []
         #expect(keys == ["HeartbeatInterval", "NumberOfConnectors"], "\(detail.stdout)")
         #expect(parsed["recentCommands"]?.arrayValue?.first?["action"] == "GetConfiguration")
-        let logged = try await ServePolicyTests.readOnly(server).read { db in
-            try Row.fetchAll(db, sql: "SELECT action, origin, outcome FROM commands ORDER BY id")
+        let logged = try await server.openDatabase().read { db in
+            try db.fetchAll(sql: "SELECT action, origin, outcome FROM commands ORDER BY id")
         }
         #expect(logged.count == Self.cases.count + 2)
         #expect(logged.allSatisfy { ($0["origin"] as String?)?.hasPrefix("socket:") == true && $0["outcome"] != nil as String? })
@@ -159,8 +158,8 @@ import Testing
         _ = await server.stop()
     }
 
-    @Test func profileSetSendsAbsoluteRecurringAndRelativeProfilesInAmperesOrWatts() async throws {
-        let server = try await ServerProcess()
+    @Test(.serialized, arguments: TestStore.allCases) func profileSetSendsAbsoluteRecurringAndRelativeProfilesInAmperesOrWatts(store: TestStore) async throws {
+        let server = try await ServerProcess(store: store)
         let charger = try await RespondingCharger.start(server.url, id: "CTL-P") { _, _ in .result(["status": "Accepted"]) }
         let dayMs = Timestamp.nowMilliseconds() / 86_400_000 * 86_400_000
         let today1800 = Timestamp(milliseconds: dayMs + 18 * 3_600_000).description
@@ -216,8 +215,8 @@ import Testing
         _ = await server.stop()
     }
 
-    @Test func callErrorsUnknownAndSilentChargersAndMissingSocketGiveTheirExitCodes() async throws {
-        let server = try await ServerProcess()
+    @Test(.serialized, arguments: TestStore.allCases) func callErrorsUnknownAndSilentChargersAndMissingSocketGiveTheirExitCodes(store: TestStore) async throws {
+        let server = try await ServerProcess(store: store)
         let charger = try await RespondingCharger.start(server.url, id: "CTL-2") { action, _ in
             switch action {
             case "Reset": .error("NotImplemented")
@@ -262,8 +261,8 @@ import Testing
         _ = await server.stop()
     }
 
-    @Test func twoCommandsAtOnceReachTheChargerOneAfterTheOther() async throws {
-        let server = try await ServerProcess()
+    @Test(.serialized, arguments: TestStore.allCases) func twoCommandsAtOnceReachTheChargerOneAfterTheOther(store: TestStore) async throws {
+        let server = try await ServerProcess(store: store)
         let charger = try await RespondingCharger.start(server.url, id: "CTL-3") { _, _ in .delayed(0.4, ["status": "Accepted"]) }
         async let first = Self.ctl(server, ["reset", "CTL-3"])
         async let second = Self.ctl(server, ["clear-cache", "CTL-3"])
@@ -283,8 +282,8 @@ import Testing
         _ = await server.stop()
     }
 
-    @Test func theHTTPAPIDrivesChargersLikeTheSocketAndRefusesRequestsWithoutAValidToken() async throws {
-        let server = try await ServerProcess(arguments: ["--http", "127.0.0.1:0"])
+    @Test(.serialized, arguments: TestStore.allCases) func theHTTPAPIDrivesChargersLikeTheSocketAndRefusesRequestsWithoutAValidToken(store: TestStore) async throws {
+        let server = try await ServerProcess(store: store, arguments: ["--http", "127.0.0.1:0"])
         let port = try #require(server.httpPort)
         let base = "http://127.0.0.1:\(port)"
         let charger = try await RespondingCharger.start(server.url, id: "CTL/4 x") { _, _ in .result(["status": "Accepted"]) }
@@ -334,7 +333,7 @@ import Testing
         #expect(document["components"]?["schemas"]?["OCPPSetChargingProfile"] != nil)
         try await client.shutdown()
 
-        let origins = try await ServePolicyTests.readOnly(server).read { db in try String.fetchAll(db, sql: "SELECT origin FROM commands ORDER BY id") }
+        let origins = try await server.openDatabase().read { db in try db.fetchValues(String.self, sql: "SELECT origin FROM commands ORDER BY id") }
         #expect(origins.first?.hasPrefix("socket:") == true && origins.dropFirst().first == "token:scheduler", "\(origins)")
         await charger.stop()
         _ = await server.stop()
@@ -342,8 +341,8 @@ import Testing
 
     /// What answers tell about a charger's configuration is kept right: asking for one key keeps the others, an
     /// accepted ChangeConfiguration is remembered with its value, and an AuthorizationKey never in clear.
-    @Test func theConfigurationKeptIsWhatTheChargerSaid() async throws {
-        let server = try await ServerProcess()
+    @Test(.serialized, arguments: TestStore.allCases) func theConfigurationKeptIsWhatTheChargerSaid(store: TestStore) async throws {
+        let server = try await ServerProcess(store: store)
         let charger = try await RespondingCharger.start(server.url, id: "CTL-CONF") { action, payload in
             switch action {
             case "GetConfiguration":
@@ -369,8 +368,8 @@ import Testing
         _ = await server.stop()
     }
 
-    @Test func queriesListChargersSessionsTagsAndStoredEvents() async throws {
-        let server = try await ServerProcess(arguments: ["--unknown-tags", "accept"])
+    @Test(.serialized, arguments: TestStore.allCases) func queriesListChargersSessionsTagsAndStoredEvents(store: TestStore) async throws {
+        let server = try await ServerProcess(store: store, arguments: ["--unknown-tags", "accept"])
         let charger = try await RespondingCharger.start(server.url, id: "CTL-5", statuses: ["Available", "Charging"]) { _, _ in .silence }
         let tags = try await Self.ctl(server, ["tags", "add", "RFID1", "--expires", "2030-01-01T00:00:00Z", "--parent", "FLEET"])
         #expect(tags.status == 0, "\(tags.stderr)")
@@ -395,8 +394,8 @@ import Testing
         _ = await server.stop()
     }
 
-    @Test func eventsFollowShowsABootAndAStatusChangeAsTheyHappen() async throws {
-        let server = try await ServerProcess()
+    @Test(.serialized, arguments: TestStore.allCases) func eventsFollowShowsABootAndAStatusChangeAsTheyHappen(store: TestStore) async throws {
+        let server = try await ServerProcess(store: store)
         // An event to replay first: its line shows the stream is established before the charger under test speaks.
         try await TestCharger.connect(server.url, id: "CTL-6-WARMUP") { _ in }
         let process = Process()

@@ -9,8 +9,8 @@ import Testing
         try await ControlEndToEndTests.ctl(server, arguments)
     }
 
-    @Test func agentsAndGroupsRoundTrip() async throws {
-        let server = try await ServerProcess()
+    @Test(.serialized, arguments: TestStore.allCases) func agentsAndGroupsRoundTrip(store: TestStore) async throws {
+        let server = try await ServerProcess(store: store)
         let charger = try await RespondingCharger.start(server.url, id: "LIM-1") { _, _ in .result(["status": "Accepted"]) }
 
         let site = try await Self.ctl(server, ["agent", "add", "site", "--priority", "50", "--scope", "LIM-1,group:restaurant", "--json"])
@@ -70,8 +70,8 @@ import Testing
         #expect(await server.stop() == 0)
     }
 
-    @Test func limitSetRefusesBadInputAndStoresNothing() async throws {
-        let server = try await ServerProcess()
+    @Test(.serialized, arguments: TestStore.allCases) func limitSetRefusesBadInputAndStoresNothing(store: TestStore) async throws {
+        let server = try await ServerProcess(store: store)
         let charger = try await RespondingCharger.start(server.url, id: "LIM-2") { _, _ in .result(["status": "Accepted"]) }
         #expect(try await Self.ctl(server, ["agent", "add", "site", "--priority", "50"]).status == 0)
         #expect(try await Self.ctl(server, ["group", "add", "restaurant", "--capacity", "63", "--unit", "A"]).status == 0)

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Shared
 import Testing
 
@@ -23,10 +22,9 @@ import Testing
     }
 
     /// The newest Power.Active.Import sample per charger (W), with its time.
-    static func latestPower(_ db: DatabaseQueue, _ charger: String) async throws -> (atMs: Int64, watts: Double)? {
+    static func latestPower(_ db: any SQLStore, _ charger: String) async throws -> (atMs: Int64, watts: Double)? {
         try await db.read { db in
-            try Row.fetchOne(
-                db, sql: """
+            try db.fetchOne(sql: """
                     SELECT at_ms, value FROM meter_values WHERE charger_id = ? AND measurand = 'Power.Active.Import'
                     AND context = 'Sample.Periodic' ORDER BY at_ms DESC LIMIT 1
                     """, arguments: [charger]
@@ -34,10 +32,9 @@ import Testing
         }
     }
 
-    static func samples(_ db: DatabaseQueue, _ charger: String, sinceMs: Int64 = 0) async throws -> [(atMs: Int64, watts: Double)] {
+    static func samples(_ db: any SQLStore, _ charger: String, sinceMs: Int64 = 0) async throws -> [(atMs: Int64, watts: Double)] {
         try await db.read { db in
-            try Row.fetchAll(
-                db, sql: """
+            try db.fetchAll(sql: """
                     SELECT at_ms, value FROM meter_values WHERE charger_id = ? AND measurand = 'Power.Active.Import'
                     AND context = 'Sample.Periodic' AND at_ms >= ? ORDER BY at_ms
                     """, arguments: [charger, sinceMs]
@@ -47,7 +44,7 @@ import Testing
 
     /// Waits for a fresh sample (taken after `afterMs`, the charger's time) that satisfies `condition`.
     static func waitForPower(
-        _ db: DatabaseQueue, _ charger: String, seconds: Double = 30, _ condition: @escaping (Double) -> Bool
+        _ db: any SQLStore, _ charger: String, seconds: Double = 30, _ condition: @escaping (Double) -> Bool
     ) async throws -> Double? {
         let deadline = ContinuousClock.now + .seconds(seconds)
         while ContinuousClock.now < deadline {
@@ -72,8 +69,8 @@ import Testing
 
     /// A 125 A DC charger (the Terra 54, which reads amperes as AC input current) with a daily 18:00-20:00 hard cap of
     /// 32 A: for two simulated days it draws at most 32 A × 230 V × 3 inside the window and full power outside it.
-    @Test func aDailyHardCapHoldsInsideItsWindowForTwoDays() async throws {
-        let server = try await ServerProcess(arguments: ["--unknown-tags", "accept"])
+    @Test(.serialized, arguments: TestStore.allCases) func aDailyHardCapHoldsInsideItsWindowForTwoDays(store: TestStore) async throws {
+        let server = try await ServerProcess(store: store, arguments: ["--unknown-tags", "accept"])
         let day = Int64(Date().timeIntervalSince1970) / 86_400 * 86_400_000
         let scenario = try Self.scenarioFile(
             """
@@ -98,7 +95,7 @@ import Testing
             server, ["limit", "set", "GEN0001", "--agent", "site", "--hard", "--max", "32", "--unit", "A", "--daily", "18:00-20:00", "--tz", "UTC", "--json"]
         )
         #expect(limit?["kind"] == "hard" && limit?["shape"] == "daily 18:00-20:00 UTC", "\(String(describing: limit))")
-        let db = try Sim.database(server)
+        let db = try await Sim.database(server)
         let end = day + 44 * 3_600_000 + 600_000
         try await Sim.waitUntil(seconds: 90) { (try await Self.latestPower(db, "GEN0001")?.atMs ?? 0) > end }
         let samples = try await Self.samples(db, "GEN0001")
@@ -123,8 +120,8 @@ import Testing
 
     /// An operator's 16 A policy is lifted by a higher-priority emergency agent; the site's 32 A hard cap is not; the
     /// charger draws accordingly and `explain` names the deciding agent each time.
-    @Test func anEmergencyLiftsAPolicyCapButNotAHardOne() async throws {
-        let server = try await ServerProcess(arguments: ["--unknown-tags", "accept"])
+    @Test(.serialized, arguments: TestStore.allCases) func anEmergencyLiftsAPolicyCapButNotAHardOne(store: TestStore) async throws {
+        let server = try await ServerProcess(store: store, arguments: ["--unknown-tags", "accept"])
         let (sim, _) = try Sim.background(server, ["--prefix", "PRI", "--profile", "dc54", "--no-quirks", "--scenario", "idle", "--speed", "60", "--vehicle", "etron"])
         defer { Self.stop(sim) }
         try await Sim.waitUntil { try await Sim.connected(server, "PRI0001") }
@@ -132,7 +129,7 @@ import Testing
             try await Self.expectCtl(server, ["agent", "add", name, "--priority", priority])
         }
         try await Self.expectCtl(server, ["start", "PRI0001", "--tag", "AMBULANCE", "--connector", "2"])
-        let db = try Sim.database(server)
+        let db = try await Sim.database(server)
         #expect(try await Self.waitForPower(db, "PRI0001") { $0 > 40_000 } != nil, "unlimited, the e-tron takes the connector's full power")
 
         let policy = try await Self.expectCtl(server, ["limit", "set", "PRI0001", "--agent", "operator", "--max", "16", "--unit", "A", "--json"])
@@ -165,8 +162,8 @@ import Testing
     /// Three 24 kW DC wallboxes (about 23 kW with an e-tron) in a 40 kW group, so that two or three sessions are
     /// held by the group's capacity: sessions start and stop at different times; once settled the sum never exceeds
     /// 40 kW and concurrent sessions draw equal shares (within 5 %).
-    @Test func aGroupsCapacityIsSharedEquallyBetweenItsSessions() async throws {
-        let server = try await ServerProcess(arguments: ["--unknown-tags", "accept"])
+    @Test(.serialized, arguments: TestStore.allCases) func aGroupsCapacityIsSharedEquallyBetweenItsSessions(store: TestStore) async throws {
+        let server = try await ServerProcess(store: store, arguments: ["--unknown-tags", "accept"])
         let (sim, _) = try Sim.background(
             server, ["--chargers", "3", "--prefix", "CAP", "--profile", "dc24", "--no-quirks", "--scenario", "idle", "--speed", "60", "--vehicle", "etron"]
         )
@@ -175,7 +172,7 @@ import Testing
         for id in ids { try await Sim.waitUntil { try await Sim.connected(server, id) } }
         try await Self.expectCtl(server, ["group", "add", "site", "--capacity", "40", "--unit", "kW"])
         try await Self.expectCtl(server, ["group", "assign", "site"] + ids)
-        let db = try Sim.database(server)
+        let db = try await Sim.database(server)
 
         /// The settled draw of every charging charger: three fresh samples after a 3-simulated-minute settling time.
         func settled(_ charging: [String]) async throws -> [[Double]] {
@@ -208,7 +205,7 @@ import Testing
         let three = try #require(try await Self.latestPower(db, "CAP0003")?.watts)
         #expect(three < 13_400 && three > 13_000, "a third of 40 kW: \(three) W")
         let open = try await db.read { db in
-            try Int.fetchOne(db, sql: "SELECT id FROM transactions WHERE charger_id = 'CAP0001' AND stop_ms IS NULL")
+            try db.fetchValue(Int.self, sql: "SELECT id FROM transactions WHERE charger_id = 'CAP0001' AND stop_ms IS NULL")
         }
         try await Self.expectCtl(server, ["stop", "CAP0001", String(try #require(open))])
         try await check(["CAP0002", "CAP0003"])
@@ -222,8 +219,8 @@ import Testing
 
     /// An ampere-only charger (Terra 54) and a watt charger (DC wallbox) in one group: each gets its share in the
     /// unit its configuration says it takes.
-    @Test func eachChargerGetsItsShareInTheUnitItTakes() async throws {
-        let server = try await ServerProcess(arguments: ["--unknown-tags", "accept"])
+    @Test(.serialized, arguments: TestStore.allCases) func eachChargerGetsItsShareInTheUnitItTakes(store: TestStore) async throws {
+        let server = try await ServerProcess(store: store, arguments: ["--unknown-tags", "accept"])
         let (ampere, _) = try Sim.background(server, ["--prefix", "AMP", "--profile", "dc54", "--no-quirks", "--scenario", "idle", "--speed", "60"])
         let (watt, _) = try Sim.background(server, ["--prefix", "WAT", "--profile", "dc24", "--no-quirks", "--scenario", "idle", "--speed", "60"])
         defer {
@@ -235,11 +232,10 @@ import Testing
         try await Self.expectCtl(server, ["group", "assign", "mixed", "AMP0001", "WAT0001"])
         try await Self.expectCtl(server, ["start", "AMP0001", "--tag", "T1", "--connector", "2"])
         try await Self.expectCtl(server, ["start", "WAT0001", "--tag", "T2", "--connector", "1"])
-        let db = try Sim.database(server)
+        let db = try await Sim.database(server)
         func sentUnits(_ charger: String) async throws -> [String] {
             try await db.read { db in
-                try String.fetchAll(
-                    db, sql: "SELECT text FROM frames WHERE charger_id = ? AND direction = 'out' AND action = 'SetChargingProfile' ORDER BY id", arguments: [charger]
+                try db.fetchValues(String.self, sql: "SELECT text FROM frames WHERE charger_id = ? AND direction = 'out' AND action = 'SetChargingProfile' ORDER BY id", arguments: [charger]
                 )
             }.compactMap { try? JSONParser.parse($0).arrayValue?[3]["csChargingProfiles"]?["chargingSchedule"]?["chargingRateUnit"]?.stringValue }
         }
@@ -266,8 +262,8 @@ import Testing
 
     /// A charger that accepts profiles but ignores them (the sim's ignore-profiles quirk) is flagged limit-ignored
     /// within the grace period; an obedient one beside it is not.
-    @Test func aChargerThatIgnoresItsLimitIsFlagged() async throws {
-        let server = try await ServerProcess(arguments: ["--unknown-tags", "accept", "--limit-grace", "120"])
+    @Test(.serialized, arguments: TestStore.allCases) func aChargerThatIgnoresItsLimitIsFlagged(store: TestStore) async throws {
+        let server = try await ServerProcess(store: store, arguments: ["--unknown-tags", "accept", "--limit-grace", "120"])
         let (deaf, _) = try Sim.background(
             server, ["--prefix", "DEAF", "--profile", "ac22", "--no-quirks", "--quirk", "ignore-profiles", "--scenario", "idle", "--speed", "60", "--vehicle", "etron"]
         )
@@ -282,15 +278,15 @@ import Testing
             try await Self.expectCtl(server, ["start", id, "--tag", "T", "--connector", "1"])
             try await Self.expectCtl(server, ["limit", "set", id, "--agent", "operator", "--max", "8", "--unit", "A"])
         }
-        let db = try Sim.database(server)
+        let db = try await Sim.database(server)
         func flagged() async throws -> [String] {
-            try await db.read { db in try String.fetchAll(db, sql: "SELECT DISTINCT charger_id FROM events WHERE kind = 'limit-ignored'") }
+            try await db.read { db in try db.fetchValues(String.self, sql: "SELECT DISTINCT charger_id FROM events WHERE kind = 'limit-ignored'") }
         }
         // 120 s of grace at 60x is 2 s; a few samples more to be sure.
         try await Sim.waitUntil(seconds: 30) { try await flagged() == ["DEAF0001"] }
         try await Task.sleep(for: .seconds(3))
         #expect(try await flagged() == ["DEAF0001"])
-        let ignoredEvents = try await db.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM events WHERE kind = 'limit-ignored'") }
+        let ignoredEvents = try await db.read { db in try db.fetchValue(Int.self, sql: "SELECT count(*) FROM events WHERE kind = 'limit-ignored'") }
         #expect(ignoredEvents == 1, "flagged once while it lasts")
         let status = try await Self.expectCtl(server, ["limits", "--json"])
         let compliance = Dictionary(uniqueKeysWithValues: (status?.arrayValue ?? []).compactMap { row in
@@ -304,8 +300,8 @@ import Testing
 
     /// After a server restart the limits in force are the same; after a hard reset (which loses the charger's
     /// profiles) the charger gets them back.
-    @Test func limitsSurviveARestartAndARebootedChargerGetsItsProfilesBack() async throws {
-        let server = try await ServerProcess(arguments: ["--unknown-tags", "accept"])
+    @Test(.serialized, arguments: TestStore.allCases) func limitsSurviveARestartAndARebootedChargerGetsItsProfilesBack(store: TestStore) async throws {
+        let server = try await ServerProcess(store: store, arguments: ["--unknown-tags", "accept"])
         let (sim, _) = try Sim.background(server, ["--prefix", "RST", "--profile", "ac22", "--no-quirks", "--scenario", "idle", "--speed", "10"])
         defer { Self.stop(sim) }
         try await Sim.waitUntil { try await Sim.connected(server, "RST0001") }
@@ -315,22 +311,20 @@ import Testing
         #expect(before?["limit"] != nil && before?["limit"] != .null)
         #expect(await server.stop() == 0)
 
-        let restarted = try await ServerProcess(arguments: ["--unknown-tags", "accept", "--listen", "127.0.0.1:\(server.port)"], directory: server.directory)
+        let restarted = try await server.restart(arguments: ["--unknown-tags", "accept", "--listen", "127.0.0.1:\(server.port)"])
         try await Sim.waitUntil(seconds: 60) { try await Sim.connected(restarted, "RST0001") }
         let after = try await Self.expectCtl(restarted, ["explain", "RST0001", "--json"])
         #expect(after?["limit"] == before?["limit"] && after?["decidedBy"] == before?["decidedBy"] && after?["unit"] == before?["unit"])
 
         try await Self.expectCtl(restarted, ["reset", "RST0001", "--hard"])
-        let db = try Sim.database(restarted)
+        let db = try await Sim.database(restarted)
         let resetAt = Timestamp.nowMilliseconds()
         func profileSentAfterBoot() async throws -> Bool {
             try await db.read { db in
-                guard let boot = try Int64.fetchOne(
-                    db, sql: "SELECT max(at_ms) FROM frames WHERE charger_id = 'RST0001' AND action = 'BootNotification' AND direction = 'in' AND at_ms > ?",
+                guard let boot = try db.fetchValue(Int64.self, sql: "SELECT max(at_ms) FROM frames WHERE charger_id = 'RST0001' AND action = 'BootNotification' AND direction = 'in' AND at_ms > ?",
                     arguments: [resetAt]
                 ) else { return false }
-                return try Int.fetchOne(
-                    db, sql: "SELECT count(*) FROM frames WHERE charger_id = 'RST0001' AND action = 'SetChargingProfile' AND direction = 'out' AND at_ms >= ?",
+                return try db.fetchValue(Int.self, sql: "SELECT count(*) FROM frames WHERE charger_id = 'RST0001' AND action = 'SetChargingProfile' AND direction = 'out' AND at_ms >= ?",
                     arguments: [boot]
                 ) ?? 0 > 0
             }
@@ -348,8 +342,8 @@ import Testing
 
     /// An agent's token reaches only chargers in its scope: a limit or a command outside it is refused with 403 and
     /// nothing reaches any charger.
-    @Test func anAgentsTokenCannotActOutsideItsScope() async throws {
-        let server = try await ServerProcess(arguments: ["--unknown-tags", "accept", "--http", "127.0.0.1:0"])
+    @Test(.serialized, arguments: TestStore.allCases) func anAgentsTokenCannotActOutsideItsScope(store: TestStore) async throws {
+        let server = try await ServerProcess(store: store, arguments: ["--unknown-tags", "accept", "--http", "127.0.0.1:0"])
         let (sim, _) = try Sim.background(server, ["--chargers", "2", "--prefix", "SCP", "--profile", "ac22", "--no-quirks", "--scenario", "idle", "--speed", "10"])
         defer { Self.stop(sim) }
         for id in ["SCP0001", "SCP0002"] { try await Sim.waitUntil { try await Sim.connected(server, id) } }
@@ -375,11 +369,11 @@ import Testing
         let listed = try JSONParser.parse(try await remote(["limit", "list", "--json"]).stdout)
         #expect(listed.arrayValue?.compactMap { $0["target"]?["charger"]?.stringValue } == ["SCP0001"], "\(listed)")
         #expect(try await remote(["explain", "SCP0002"]).status == 1)
-        let db = try Sim.database(server)
+        let db = try await Sim.database(server)
         try await Sim.waitUntil { try await db.read { db in
-            try Int.fetchOne(db, sql: "SELECT count(*) FROM commands WHERE charger_id = 'SCP0001' AND action = 'SetChargingProfile'") ?? 0 } == 1 }
+            try db.fetchValue(Int.self, sql: "SELECT count(*) FROM commands WHERE charger_id = 'SCP0001' AND action = 'SetChargingProfile'") ?? 0 } == 1 }
         let toOutside = try await db.read { db in
-            try Int.fetchOne(db, sql: "SELECT count(*) FROM commands WHERE charger_id = 'SCP0002' AND action = 'Reset'")
+            try db.fetchValue(Int.self, sql: "SELECT count(*) FROM commands WHERE charger_id = 'SCP0002' AND action = 'Reset'")
         }
         #expect(toOutside == 0, "the reset outside the scope was not sent")
         #expect(await server.stop() == 0)

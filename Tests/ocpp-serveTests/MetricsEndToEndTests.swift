@@ -110,8 +110,8 @@ import Testing
         return whileConnected.withLock { $0 }
     }
 
-    @Test func countersMoveByExactlyWhatAScriptedChargerSent() async throws {
-        let server = try await ServerProcess(arguments: ["--http", "127.0.0.1:0", "--unknown-tags", "accept"])
+    @Test(.serialized, arguments: TestStore.allCases) func countersMoveByExactlyWhatAScriptedChargerSent(store: TestStore) async throws {
+        let server = try await ServerProcess(store: store, arguments: ["--http", "127.0.0.1:0", "--unknown-tags", "accept"])
         let base = "http://127.0.0.1:\(try #require(server.httpPort))"
         // A charger offering no subprotocol is refused (HTTP 400).
         await #expect(throws: (any Error).self) { try await TestCharger.connect(server.url, id: "MET-0", subprotocols: nil) { _ in } }
@@ -169,14 +169,14 @@ import Testing
         #expect(await server.stop() == 0)
     }
 
-    @Test func everyDashboardQueryNamesAMetricTheServerExports() async throws {
+    @Test(.serialized, arguments: TestStore.allCases) func everyDashboardQueryNamesAMetricTheServerExports(store: TestStore) async throws {
         let path = SimulatorInteropTests.repository.appendingPathComponent("dashboards/ocpp-tools.json")
         let dashboard = try JSONParser.parse(Array(try Data(contentsOf: path)))
         #expect(dashboard["title"]?.stringValue?.isEmpty == false)
         let panels = (dashboard["panels"]?.arrayValue ?? []).flatMap { [$0] + ($0["panels"]?.arrayValue ?? []) }
         try #require(panels.count >= 8)
 
-        let server = try await ServerProcess(arguments: ["--http", "127.0.0.1:0", "--unknown-tags", "accept"])
+        let server = try await ServerProcess(store: store, arguments: ["--http", "127.0.0.1:0", "--unknown-tags", "accept"])
         let base = "http://127.0.0.1:\(try #require(server.httpPort))"
         let exported = try await Self.parse(try await Self.runScriptedCharger(server, base: base, heartbeats: 1)).sampleNames
         let metricName = try Regex(#"ocpp_[a-z_]+"#)

@@ -60,11 +60,11 @@ import X509
 
     /// InstallCertificate, GetInstalledCertificateIds (hash data of the installed root), DeleteCertificate by file and
     /// by hashes, ExtendedTriggerMessage; StartupOfTheDevice stored, listed and alerted on.
-    @Test func certificateCommandsAndSecurityEventsWithTheSimulator() async throws {
+    @Test(.serialized, arguments: TestStore.allCases) func certificateCommandsAndSecurityEventsWithTheSimulator(store: TestStore) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ocpp-secext-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let config = try Self.write("alerts:\n  security-events: [StartupOfTheDevice]\n", "config.yaml", in: directory)
-        let server = try await ServerProcess(arguments: ["--config", config, "--http", "127.0.0.1:0"])
+        let server = try await ServerProcess(store: store, arguments: ["--config", config, "--http", "127.0.0.1:0"])
         let sim = try await Self.startSim(server, prefix: "SEC", ["--security-events"])
         defer { sim.terminate() }
         let id = "SEC0001"
@@ -148,13 +148,13 @@ import X509
 
     /// `cert sign`: the sim sends a CSR (CN = its id, O = CpoName), the server signs it with the test CA and sends
     /// CertificateSigned; the sim keeps the certificate and reconnects.
-    @Test func aCSRIsSignedByTheServersCAAndTheSimulatorReconnectsWithIt() async throws {
+    @Test(.serialized, arguments: TestStore.allCases) func aCSRIsSignedByTheServersCAAndTheSimulatorReconnectsWithIt(store: TestStore) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ocpp-csr-\(UUID().uuidString)")
         let ca = try SecurityTestCA()
         let files = try ca.write(to: directory)
         let certificates = directory.appendingPathComponent("certs")
         try FileManager.default.createDirectory(at: certificates, withIntermediateDirectories: true)
-        let server = try await ServerProcess(arguments: [
+        let server = try await ServerProcess(store: store, arguments: [
             "--csr-ca-cert", files.certificate, "--csr-ca-key", files.key, "--csr-validity-days", "30", "--cpo-name", "Example CPO",
         ])
         let sim = try await Self.startSim(server, prefix: "CSR", ["--cpo-name", "Example CPO", "--certificate-dir", certificates.path])
@@ -184,11 +184,11 @@ import X509
 
     /// SignCertificate from a scripted charger: a CSR naming another charger, or another CPO, is Rejected; a good
     /// one is Accepted and followed by CertificateSigned with the chain. Without a CA every CSR is Rejected.
-    @Test func csrsAreCheckedBeforeSigning() async throws {
+    @Test(.serialized, arguments: TestStore.allCases) func csrsAreCheckedBeforeSigning(store: TestStore) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ocpp-csr-\(UUID().uuidString)")
         let ca = try SecurityTestCA()
         let files = try ca.write(to: directory)
-        let server = try await ServerProcess(arguments: ["--csr-ca-cert", files.certificate, "--csr-ca-key", files.key, "--cpo-name", "CPO"])
+        let server = try await ServerProcess(store: store, arguments: ["--csr-ca-cert", files.certificate, "--csr-ca-key", files.key, "--cpo-name", "CPO"])
         let chain = Locked<String?>(nil)
         try await TestCharger.connect(server.url, id: "CP-A") { charger in
             _ = try await charger.call("BootNotification", ["chargePointVendor": "V", "chargePointModel": "M"])
@@ -216,7 +216,7 @@ import X509
         #expect(refused.first?["reason"]?.stringValue?.contains("CP-B") == true)
         #expect(await server.stop() == 0)
 
-        let plain = try await ServerProcess()
+        let plain = try await ServerProcess(store: store)
         try await TestCharger.connect(plain.url, id: "CP-A") { charger in
             _ = try await charger.call("BootNotification", ["chargePointVendor": "V", "chargePointModel": "M"])
             let answer = try await charger.call("SignCertificate", ["csr": .string(try SecurityTestCA.csr(commonName: "CP-A", organization: nil))])
@@ -245,14 +245,14 @@ import X509
 
     /// SignedUpdateFirmware: a good signature goes through to Installed; a bad one ends in InvalidSignature and an
     /// InvalidFirmwareSignature security event.
-    @Test func signedFirmwareIsVerifiedBeforeInstalling() async throws {
+    @Test(.serialized, arguments: TestStore.allCases) func signedFirmwareIsVerifiedBeforeInstalling(store: TestStore) async throws {
         let files = try await TestFileServer()
         defer { files.stop() }
         let firmware = Data("firmware image \(UUID().uuidString)".utf8)
         try firmware.write(to: files.directory.appendingPathComponent("fw.bin"))
         let signer = try SecurityTestCA.firmwareSigner()
         let certificatePath = try Self.write(signer.certificatePEM, "signer.pem", in: files.directory)
-        let server = try await ServerProcess()
+        let server = try await ServerProcess(store: store)
         let sim = try await Self.startSim(server, prefix: "FW")
         defer { sim.terminate() }
         let id = "FW0001"
@@ -299,8 +299,8 @@ import X509
     }
 
     /// A firmware signed the usual way, with openssl and an RSA key (SHA-256, PKCS#1 v1.5), is verified too.
-    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl")))
-    func firmwareSignedWithOpenSSLAndRSAIsVerified() async throws {
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl")), .serialized, arguments: TestStore.allCases)
+    func firmwareSignedWithOpenSSLAndRSAIsVerified(store: TestStore) async throws {
         let files = try await TestFileServer()
         defer { files.stop() }
         let directory = files.directory
@@ -317,7 +317,7 @@ import X509
             #expect(run.status == 0, "\(run.stderr)")
         }
         let signature = try Data(contentsOf: directory.appendingPathComponent("fw.sig")).base64EncodedString()
-        let server = try await ServerProcess()
+        let server = try await ServerProcess(store: store)
         let sim = try await Self.startSim(server, prefix: "RSA")
         defer { sim.terminate() }
         let run = try await Self.ctl(
@@ -335,10 +335,10 @@ import X509
     }
 
     /// GetLog: the sim uploads its security log by HTTP PUT (Uploading, Uploaded); to an ftp:// location it fails.
-    @Test func getLogUploadsTheLogByHTTP() async throws {
+    @Test(.serialized, arguments: TestStore.allCases) func getLogUploadsTheLogByHTTP(store: TestStore) async throws {
         let files = try await TestFileServer()
         defer { files.stop() }
-        let server = try await ServerProcess()
+        let server = try await ServerProcess(store: store)
         let sim = try await Self.startSim(server, prefix: "LOG", ["--security-events"])
         defer { sim.terminate() }
         let id = "LOG0001"

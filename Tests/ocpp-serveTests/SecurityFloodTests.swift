@@ -55,8 +55,8 @@ import Testing
         return sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.up)) - 1)]
     }
 
-    @Test(.timeLimit(.minutes(2))) func connectedChargerKeepsItsRoundTripsWhileWrongPasswordsFlood() async throws {
-        let server = try await ServerProcess()
+    @Test(.timeLimit(.minutes(2)), .serialized, arguments: TestStore.allCases) func connectedChargerKeepsItsRoundTripsWhileWrongPasswordsFlood(store: TestStore) async throws {
+        let server = try await ServerProcess(store: store)
         let known = ["FLOOD-1", "FLOOD-2", "FLOOD-3", "FLOOD-4", "GOOD-1", "GOOD-2"]
         for id in known {
             let set = try await ControlEndToEndTests.ctl(server, ["charger", "password", "set", id, "--password", SecurityProfileTests.password])

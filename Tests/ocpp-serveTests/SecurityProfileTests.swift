@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Shared
 import Testing
 
@@ -24,8 +23,8 @@ import Testing
         server.stderr.filter { $0.contains("connection refused") && $0.contains(id) }
     }
 
-    @Test func wrongMissingAndForeignPasswordsGet401LoggedOnceAndStoreNothing() async throws {
-        let server = try await ServerProcess()
+    @Test(.serialized, arguments: TestStore.allCases) func wrongMissingAndForeignPasswordsGet401LoggedOnceAndStoreNothing(store: TestStore) async throws {
+        let server = try await ServerProcess(store: store)
         let set = try await ControlEndToEndTests.ctl(server, ["charger", "password", "set", "SEC-1", "--password", Self.password])
         #expect(set.status == 0, "\(set.stderr)")
         #expect(set.stdout.contains(Self.password) == false)
@@ -47,8 +46,8 @@ import Testing
             #expect(Self.refusals(server, "SEC-1").count == index + 1, "logged once per refusal")
             #expect(Self.refusals(server, "SEC-1").last?.contains(reason) == true, "\(Self.refusals(server, "SEC-1"))")
         }
-        let db = try SimulatorEndToEndTests.database(server)
-        let frames = try await db.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM frames WHERE charger_id = 'SEC-1'") }
+        let db = try await SimulatorEndToEndTests.database(server)
+        let frames = try await db.read { db in try db.fetchValue(Int.self, sql: "SELECT COUNT(*) FROM frames WHERE charger_id = 'SEC-1'") }
         #expect(frames == 0)
 
         // The right password, as raw bytes and as the key's hex text (either case), gets the 101.
@@ -63,13 +62,19 @@ import Testing
 
         // Stored hashed: no table holds the password, its hex, or its base64.
         let dump = try await db.read { db -> String in
-            let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'")
+            let tables = try db.fetchValues(
+                String.self,
+                sql: db.dialect == .sqlite ? "SELECT name FROM sqlite_master WHERE type = 'table'" : "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+            )
             var text = ""
             for table in tables {
-                for row in try Row.fetchAll(db, sql: "SELECT * FROM \"\(table)\"") {
-                    for value in row.databaseValues {
-                        if let s = String.fromDatabaseValue(value) { text += s + "\n" }
-                        if let d = Data.fromDatabaseValue(value) { text += String(decoding: d, as: UTF8.self) + "\n" }
+                for row in try db.fetchAll(sql: "SELECT * FROM \"\(table)\"") {
+                    for value in row.values {
+                        switch value {
+                        case .text(let s): text += s + "\n"
+                        case .blob(let d): text += String(decoding: d, as: UTF8.self) + "\n"
+                        default: break
+                        }
                     }
                 }
             }
@@ -78,13 +83,13 @@ import Testing
         for secret in [Self.password, Self.otherPassword, AuthorizationKey.hex(Array(Self.password.utf8))] {
             #expect(!dump.contains(secret), "clear text of a password in the database")
         }
-        let rows = try await db.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM charger_security WHERE length(key_hash) = 32 AND key_rounds > 1000") }
+        let rows = try await db.read { db in try db.fetchValue(Int.self, sql: "SELECT COUNT(*) FROM charger_security WHERE length(key_hash) = 32 AND key_rounds > 1000") }
         #expect(rows == 2)
         #expect(await server.stop() == 0)
     }
 
-    @Test func minimumProfileOneRefusesUnknownChargersAndClearedPasswordsReopen() async throws {
-        let server = try await ServerProcess(arguments: ["--security-profile", "1"])
+    @Test(.serialized, arguments: TestStore.allCases) func minimumProfileOneRefusesUnknownChargersAndClearedPasswordsReopen(store: TestStore) async throws {
+        let server = try await ServerProcess(store: store, arguments: ["--security-profile", "1"])
         #expect(try await Self.handshake(server, id: "UNKNOWN-1", authorization: nil).hasPrefix("HTTP/1.1 401"))
         #expect(try await Self.handshake(server, id: "UNKNOWN-2", authorization: Self.basic("UNKNOWN-2", Array(Self.password.utf8))).hasPrefix("HTTP/1.1 401"))
         let generated = try await ControlEndToEndTests.ctl(server, ["charger", "password", "set", "SEC-G", "--generate"])
@@ -99,8 +104,8 @@ import Testing
         #expect(await server.stop() == 0)
     }
 
-    @Test func simulatorWithThePasswordRunsASession() async throws {
-        let server = try await ServerProcess(arguments: ["--unknown-tags", "accept"])
+    @Test(.serialized, arguments: TestStore.allCases) func simulatorWithThePasswordRunsASession(store: TestStore) async throws {
+        let server = try await ServerProcess(store: store, arguments: ["--unknown-tags", "accept"])
         #expect(try await ControlEndToEndTests.ctl(server, ["charger", "password", "set", "SECSIM0001", "--password", Self.password]).status == 0)
         let wrong = try await SimulatorEndToEndTests.sim(server, ["--prefix", "SECSIM", "--password", "not-the-right-one-000", "--scenario", "once", "--duration", "3"])
         #expect(wrong.status != 0)
@@ -112,8 +117,8 @@ import Testing
         #expect(await server.stop() == 0)
     }
 
-    @Test func rotationOverChangeConfigurationKeepsTheChargerAndItsMessages() async throws {
-        let server = try await ServerProcess(arguments: ["--unknown-tags", "accept"])
+    @Test(.serialized, arguments: TestStore.allCases) func rotationOverChangeConfigurationKeepsTheChargerAndItsMessages(store: TestStore) async throws {
+        let server = try await ServerProcess(store: store, arguments: ["--unknown-tags", "accept"])
         #expect(try await ControlEndToEndTests.ctl(server, ["charger", "password", "set", "ROT0001", "--password", Self.password]).status == 0)
         let (sim, output) = try SimulatorEndToEndTests.background(
             server, ["--prefix", "ROT", "--password", Self.password, "--scenario", "charge", "--speed", "120", "--duration", "25"]
@@ -123,10 +128,10 @@ import Testing
         #expect(rotate.status == 0, "\(rotate.stdout) \(rotate.stderr)")
         #expect(try JSONParser.parse(rotate.stdout)["status"] == .string("Accepted"))
         // The simulator reconnects with its new key; then the old key is forgotten.
-        let keys = try SimulatorEndToEndTests.database(server)
+        let keys = try await SimulatorEndToEndTests.database(server)
         try await SimulatorEndToEndTests.waitUntil {
             try await keys.read { db in
-                try Bool.fetchOne(db, sql: "SELECT previous_hash IS NULL FROM charger_security WHERE charger_id = 'ROT0001'") == true
+                try db.fetchValue(Bool.self, sql: "SELECT previous_hash IS NULL FROM charger_security WHERE charger_id = 'ROT0001'") == true
             }
         }
         try await SimulatorEndToEndTests.waitUntil { try await SimulatorEndToEndTests.connected(server, "ROT0001") }
@@ -134,9 +139,9 @@ import Testing
         // Nothing lost: the simulator's run ends with every CALL answered.
         while sim.isRunning { try await Task.sleep(for: .milliseconds(100)) }
         #expect(sim.terminationStatus == 0, "\(String(decoding: (try? Data(contentsOf: output)) ?? Data(), as: UTF8.self).prefix(1500))")
-        let db = try SimulatorEndToEndTests.database(server)
+        let db = try await SimulatorEndToEndTests.database(server)
         let logged = try await db.read { db in
-            try String.fetchAll(db, sql: "SELECT text FROM frames WHERE charger_id = 'ROT0001' AND action = 'ChangeConfiguration'")
+            try db.fetchValues(String.self, sql: "SELECT text FROM frames WHERE charger_id = 'ROT0001' AND action = 'ChangeConfiguration'")
         }
         #expect(logged.count == 1 && logged.allSatisfy { $0.contains("(redacted)") }, "\(logged)")
         #expect(await server.stop() == 0)
@@ -144,8 +149,8 @@ import Testing
 
     /// A rotation the charger never answers: the charger may hold either key, so both are stored and survive a
     /// restart (the new one current, the old one until the charger connects with the new).
-    @Test func anUnansweredRotationKeepsBothKeysAcrossARestart() async throws {
-        let server = try await ServerProcess()
+    @Test(.serialized, arguments: TestStore.allCases) func anUnansweredRotationKeepsBothKeysAcrossARestart(store: TestStore) async throws {
+        let server = try await ServerProcess(store: store)
         #expect(try await ControlEndToEndTests.ctl(server, ["charger", "password", "set", "MUTE-1", "--password", Self.password]).status == 0)
         let port = server.port
         let old = Self.basic("MUTE-1", Array(Self.password.utf8))
@@ -165,7 +170,7 @@ import Testing
         #expect(frame[2] == "ChangeConfiguration" && frame[3]["key"] == "AuthorizationKey")
         #expect(await server.stop() == 0)
 
-        let restarted = try await ServerProcess(directory: server.directory)
+        let restarted = try await server.restart()
         #expect(try await Self.handshake(restarted, id: "MUTE-1", authorization: old).hasPrefix("HTTP/1.1 101"), "the old key still works")
         let new = Self.basic("MUTE-1", Array(newKey.utf8))
         #expect(try await Self.handshake(restarted, id: "MUTE-1", authorization: new).hasPrefix("HTTP/1.1 101"), "the new key survived the restart")

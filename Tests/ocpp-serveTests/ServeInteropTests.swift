@@ -1,14 +1,13 @@
 import Foundation
-import GRDB
 import Shared
 import Testing
 
 /// ocpp-serve against a charge point it was not written with: Tests/interop/charger.py, built on PyPI's `ocpp`
 /// (mobilityhouse, schema validation on) and `websockets`, in the venv `SimulatorInteropTests` sets up.
 @Suite struct ServeInteropTests {
-    @Test func aPythonChargePointRunsASessionAndTakesAReset() async throws {
+    @Test(.serialized, arguments: TestStore.allCases) func aPythonChargePointRunsASessionAndTakesAReset(store: TestStore) async throws {
         let venv = try await SimulatorInteropTests.setUpVenv()
-        let server = try await ServerProcess(arguments: ["--unknown-tags", "accept"])
+        let server = try await ServerProcess(store: store, arguments: ["--unknown-tags", "accept"])
         let charger = Process()
         charger.executableURL = venv.appendingPathComponent("bin/python")
         charger.arguments = [
@@ -53,14 +52,12 @@ import Testing
         #expect(report["served"] == [["action": "Reset", "type": "Soft"]])
 
         let transactionID = try #require(answers?["start"]?["transactionId"]?.numberValue?.int)
-        let stored = try DatabaseQueue(path: server.databasePath).read { db in
+        let stored = try await server.openDatabase().read { db in
             (
-                try Row.fetchOne(db, sql: "SELECT meter_start, meter_stop, stop_reason FROM transactions WHERE id = ?", arguments: [transactionID]),
-                try Double.fetchAll(
-                    db, sql: "SELECT value FROM meter_values WHERE transaction_id = ? AND measurand = 'SoC' ORDER BY at_ms", arguments: [transactionID]),
-                try Double.fetchAll(
-                    db, sql: "SELECT value FROM meter_values WHERE transaction_id = ? AND measurand = 'Power.Active.Import'", arguments: [transactionID]),
-                try Int.fetchOne(db, sql: "SELECT count(*) FROM frames WHERE charger_id = 'PYCP1' AND action = 'Reset'")
+                try db.fetchOne(sql: "SELECT meter_start, meter_stop, stop_reason FROM transactions WHERE id = ?", arguments: [transactionID]),
+                try db.fetchValues(Double.self, sql: "SELECT value FROM meter_values WHERE transaction_id = ? AND measurand = 'SoC' ORDER BY at_ms", arguments: [transactionID]),
+                try db.fetchValues(Double.self, sql: "SELECT value FROM meter_values WHERE transaction_id = ? AND measurand = 'Power.Active.Import'", arguments: [transactionID]),
+                try db.fetchValue(Int.self, sql: "SELECT count(*) FROM frames WHERE charger_id = 'PYCP1' AND action = 'Reset'")
             )
         }
         #expect(stored.0?["meter_start"] == 1000)

@@ -1,4 +1,6 @@
 import Foundation
+import Logging
+import Shared
 import Synchronization
 import Testing
 
@@ -8,6 +10,9 @@ final class ServerProcess: Sendable {
     let port: Int
     let directory: URL
     let databasePath: String
+    /// What `--db` got: `databasePath`, or a PostgreSQL URL (`store: .postgres`).
+    let databaseArgument: String
+    let store: TestStore
     /// The control socket for ocpp-ctl, in the server's directory.
     let socketPath: String
     /// The HTTP API port when started with `--http 127.0.0.1:0`.
@@ -29,17 +34,21 @@ final class ServerProcess: Sendable {
         return dir.appendingPathComponent(name)
     }
 
-    /// Starts the server; `directory` reuses a database (restart after a crash); `umask` starts it under that file
-    /// mode mask (through sh) instead of the test process's.
-    init(arguments: [String] = [], directory: URL? = nil, umask: String? = nil) async throws {
+    /// Starts the server; `directory` reuses an SQLite database, `db` any database (restart after a crash). `store`:
+    /// which engine a new database is on (PostgreSQL: a new database in the tests' cluster, `TestPostgres`). `umask`
+    /// starts it under that file mode mask (through sh) instead of the test process's.
+    init(store: TestStore = .sqlite, arguments: [String] = [], directory: URL? = nil, db: String? = nil, umask: String? = nil) async throws {
         let directory = directory ?? FileManager.default.temporaryDirectory.appendingPathComponent("ocpp-serve-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         self.directory = directory
         self.databasePath = directory.appendingPathComponent("ocpp.sqlite").path
         self.socketPath = directory.appendingPathComponent("ctl.sock").path
+        let databaseArgument = try db ?? TestPostgres.databaseArgument(store, directory: directory)
+        self.databaseArgument = databaseArgument
+        self.store = databaseArgument.hasPrefix("postgres") ? .postgres : .sqlite
         let process = Process()
         process.executableURL = Self.binary("ocpp-serve")
-        process.arguments = ["--listen", "127.0.0.1:0", "--db", databasePath, "--socket", socketPath, "--log-level", "warning"] + arguments
+        process.arguments = ["--listen", "127.0.0.1:0", "--db", databaseArgument, "--socket", socketPath, "--log-level", "warning"] + arguments
         if let umask, let arguments = process.arguments, let binary = process.executableURL?.path {
             process.executableURL = URL(fileURLWithPath: "/bin/sh")
             process.arguments = ["-c", "umask \(umask) && exec \"$0\" \"$@\"", binary] + arguments
@@ -124,6 +133,21 @@ final class ServerProcess: Sendable {
     }
 
     var url: String { "ws://127.0.0.1:\(port)/ocpp" }
+
+    /// Restarts on the same database (after `stop` or `kill`).
+    func restart(arguments: [String] = []) async throws -> ServerProcess {
+        try await ServerProcess(arguments: arguments, directory: directory, db: databaseArgument)
+    }
+
+    /// The server's database for reading what it stored, on either engine.
+    func openDatabase() async throws -> any SQLStore {
+        try await StoreOpener.openForReading(StoreLocation(parsing: databaseArgument), logger: Logger(label: "test"))
+    }
+
+    /// The server's database for writing beside it (tests that seed rows), on either engine.
+    func openDatabaseForWriting() async throws -> any SQLStore {
+        try await StoreOpener.openForWriting(StoreLocation(parsing: databaseArgument), fullSync: false, logger: Logger(label: "test"))
+    }
 
     var stderr: [String] { stderrLines.withLock { $0 } }
 

@@ -69,8 +69,8 @@ import Testing
         }
     }
 
-    @Test func aTypedCommandTabCompletionAndHistoryAcrossRuns() async throws {
-        let server = try await ServerProcess()
+    @Test(.serialized, arguments: TestStore.allCases) func aTypedCommandTabCompletionAndHistoryAcrossRuns(store: TestStore) async throws {
+        let server = try await ServerProcess(store: store)
         let charger = try await RespondingCharger.start(server.url, id: "SHELL-CHARGER-7") { _, _ in .result(["status": "Accepted"]) }
         let history = server.directory.appendingPathComponent("state/history").path
         let environment = ["OCPP_CTL_HISTORY": history]

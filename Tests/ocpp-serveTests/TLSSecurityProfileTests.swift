@@ -1,6 +1,5 @@
 import AsyncHTTPClient
 import Foundation
-import GRDB
 import NIOCore
 import NIOSSL
 import Shared
@@ -22,7 +21,7 @@ import Testing
 
     static func storedFrames(_ server: ServerProcess, _ id: String) async throws -> Int? {
         try await SimulatorEndToEndTests.database(server).read { db in
-            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM frames WHERE charger_id = ?", arguments: [id])
+            try db.fetchValue(Int.self, sql: "SELECT COUNT(*) FROM frames WHERE charger_id = ?", arguments: [id])
         }
     }
 
@@ -34,9 +33,9 @@ import Testing
         #expect(lines.last?.contains(reason) == true, "expected \(reason) in \(lines.last ?? "nothing")")
     }
 
-    @Test func profileTwoChargerIsRefusedOverPlainWsAndWithoutItsPasswordOverTLS() async throws {
+    @Test(.serialized, arguments: TestStore.allCases) func profileTwoChargerIsRefusedOverPlainWsAndWithoutItsPasswordOverTLS(store: TestStore) async throws {
         let pki = try TestPKI()
-        let server = try await ServerProcess(arguments: Self.tlsArguments(pki, clientCA: false) + ["--http", "127.0.0.1:0"])
+        let server = try await ServerProcess(store: store, arguments: Self.tlsArguments(pki, clientCA: false) + ["--http", "127.0.0.1:0"])
         let tlsPort = try #require(server.tlsPort)
         let id = "TLS2-1"
         // Profile 2 needs a password first.
@@ -92,9 +91,9 @@ import Testing
 
     /// OCTT TC_086: TLS 1.2 with the whitepaper's AES-GCM suites (here ECDHE-ECDSA: the test certificate is P-256),
     /// or TLS 1.3; older versions and other TLS 1.2 suites fail the handshake, logged once with the peer address.
-    @Test func tlsTwelveNeedsTheWhitepapersSuitesAndOlderVersionsFail() async throws {
+    @Test(.serialized, arguments: TestStore.allCases) func tlsTwelveNeedsTheWhitepapersSuitesAndOlderVersionsFail(store: TestStore) async throws {
         let pki = try TestPKI()
-        let server = try await ServerProcess(arguments: Self.tlsArguments(pki, clientCA: false) + ["--http", "127.0.0.1:0"])
+        let server = try await ServerProcess(store: store, arguments: Self.tlsArguments(pki, clientCA: false) + ["--http", "127.0.0.1:0"])
         let tlsPort = try #require(server.tlsPort)
         for suite in [NIOTLSCipher.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, .TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384] {
             let answer = try await TLSProbe.handshake(port: tlsPort, id: "SUITE", ca: pki.caFile) {
@@ -139,9 +138,9 @@ import Testing
         #expect(await server.stop() == 0)
     }
 
-    @Test func mutualTLSRefusesAnotherCAAnExpiredCertificateAndAnotherChargersSubject() async throws {
+    @Test(.serialized, arguments: TestStore.allCases) func mutualTLSRefusesAnotherCAAnExpiredCertificateAndAnotherChargersSubject(store: TestStore) async throws {
         let pki = try TestPKI()
-        let server = try await ServerProcess(arguments: Self.tlsArguments(pki))
+        let server = try await ServerProcess(store: store, arguments: Self.tlsArguments(pki))
         let tlsPort = try #require(server.tlsPort)
         let id = "TLS3-1"
         let set = try await ControlEndToEndTests.ctl(server, ["charger", "security", id, "--profile", "3", "--json"])
@@ -182,9 +181,9 @@ import Testing
         #expect(await server.stop() == 0)
     }
 
-    @Test func profileThreeSimulatorBootsAndRunsASession() async throws {
+    @Test(.serialized, arguments: TestStore.allCases) func profileThreeSimulatorBootsAndRunsASession(store: TestStore) async throws {
         let pki = try TestPKI()
-        let server = try await ServerProcess(arguments: Self.tlsArguments(pki) + ["--security-profile", "3", "--unknown-tags", "accept"])
+        let server = try await ServerProcess(store: store, arguments: Self.tlsArguments(pki) + ["--security-profile", "3", "--unknown-tags", "accept"])
         let tlsPort = try #require(server.tlsPort)
         _ = try pki.client("TLSSIM0001")
         let pattern = pki.directory.appendingPathComponent("client-{id}").path
@@ -199,7 +198,7 @@ import Testing
         #expect(run.status == 0, "\(run.stdout.prefix(1000)) \(run.stderr.suffix(1000))")
         #expect(try JSONParser.parse(run.stdout)["sessions"]?.arrayValue?.count == 1)
         let boot = try await SimulatorEndToEndTests.database(server).read { db in
-            try Row.fetchOne(db, sql: "SELECT registration, vendor FROM chargers WHERE id = 'TLSSIM0001'")
+            try db.fetchOne(sql: "SELECT registration, vendor FROM chargers WHERE id = 'TLSSIM0001'")
         }
         #expect(boot?["registration"] == "Accepted")
         // The server minimum 3 refuses the same charger over plain ws and without a certificate.
@@ -213,9 +212,9 @@ import Testing
         #expect(await server.stop() == 0)
     }
 
-    @Test func sighupReloadServesTheNewCertificateAndKeepsConnectedChargers() async throws {
+    @Test(.serialized, arguments: TestStore.allCases) func sighupReloadServesTheNewCertificateAndKeepsConnectedChargers(store: TestStore) async throws {
         let pki = try TestPKI()
-        let server = try await ServerProcess(arguments: Self.tlsArguments(pki) + ["--unknown-tags", "accept", "--http", "127.0.0.1:0"])
+        let server = try await ServerProcess(store: store, arguments: Self.tlsArguments(pki) + ["--unknown-tags", "accept", "--http", "127.0.0.1:0"])
         let tlsPort = try #require(server.tlsPort)
         let before = try await TLSProbe.handshake(port: tlsPort, id: "PROBE", ca: pki.caFile)
         #expect(before.serverSerial == pki.server.serial)
@@ -253,16 +252,12 @@ import Testing
         #expect(trigger.status == 0, "\(trigger.stdout) \(trigger.stderr)")
         try await SimulatorEndToEndTests.waitUntil(seconds: 10) {
             try await SimulatorEndToEndTests.database(server).read { db in
-                try Int.fetchOne(
-                    db,
-                    sql: "SELECT COUNT(*) FROM frames WHERE charger_id = 'HUP0001' AND action = 'Heartbeat' AND direction = 'in' AND message_type = 2"
+                try db.fetchValue(Int.self, sql: "SELECT COUNT(*) FROM frames WHERE charger_id = 'HUP0001' AND action = 'Heartbeat' AND direction = 'in' AND message_type = 2"
                 ) ?? 0 >= 1
             }
         }
         let boots = try await SimulatorEndToEndTests.database(server).read { db in
-            try Int.fetchOne(
-                db,
-                sql:
+            try db.fetchValue(Int.self, sql:
                     "SELECT COUNT(*) FROM frames WHERE charger_id = 'HUP0001' AND action = 'BootNotification' AND direction = 'in' AND message_type = 2"
             )
         }
@@ -278,9 +273,9 @@ import Testing
         #expect(await server.stop() == 0)
     }
 
-    @Test func httpAPIIsServedOverHTTPSAndOcppCtlTrustsItsCA() async throws {
+    @Test(.serialized, arguments: TestStore.allCases) func httpAPIIsServedOverHTTPSAndOcppCtlTrustsItsCA(store: TestStore) async throws {
         let pki = try TestPKI()
-        let server = try await ServerProcess(arguments: Self.tlsArguments(pki, clientCA: false) + ["--http", "127.0.0.1:0"])
+        let server = try await ServerProcess(store: store, arguments: Self.tlsArguments(pki, clientCA: false) + ["--http", "127.0.0.1:0"])
         let httpPort = try #require(server.httpPort)
         let created = try await ControlEndToEndTests.ctl(server, ["token", "create", "tls-test", "--json"])
         #expect(created.status == 0, "\(created.stderr)")
@@ -314,10 +309,10 @@ import Testing
 
     /// The independent client: PyPI's `ocpp` over `websockets` with an `ssl.SSLContext` (Tests/interop/charger.py)
     /// runs a session at profiles 1 (ws + Basic), 2 (wss + Basic) and 3 (wss + client certificate).
-    @Test func pythonOcppChargerRunsASessionAtProfilesOneTwoAndThree() async throws {
+    @Test(.serialized, arguments: TestStore.allCases) func pythonOcppChargerRunsASessionAtProfilesOneTwoAndThree(store: TestStore) async throws {
         let venv = try await SimulatorInteropTests.setUpVenv()
         let pki = try TestPKI()
-        let server = try await ServerProcess(arguments: Self.tlsArguments(pki) + ["--unknown-tags", "accept"])
+        let server = try await ServerProcess(store: store, arguments: Self.tlsArguments(pki) + ["--unknown-tags", "accept"])
         let tlsPort = try #require(server.tlsPort)
         for (id, profile) in [("PYSEC1", "1"), ("PYSEC2", "2")] {
             #expect(try await ControlEndToEndTests.ctl(server, ["charger", "password", "set", id, "--password", Self.password]).status == 0)
@@ -349,7 +344,7 @@ import Testing
                 #expect(version == "TLSv1.2" || version == "TLSv1.3", "\(id): \(version)")
             }
             let stored = try await SimulatorEndToEndTests.database(server).read { db in
-                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM transactions WHERE charger_id = ? AND stop_ms IS NOT NULL", arguments: [id])
+                try db.fetchValue(Int.self, sql: "SELECT COUNT(*) FROM transactions WHERE charger_id = ? AND stop_ms IS NOT NULL", arguments: [id])
             }
             #expect(stored == 1, "\(id)")
         }
@@ -374,8 +369,8 @@ import Testing
         #expect(run.stderrLines.count == 1 && run.stderr.contains(message), "\(run.stderr)")
     }
 
-    @Test func sighupWithoutTLSLeavesTheServerRunning() async throws {
-        let server = try await ServerProcess()
+    @Test(.serialized, arguments: TestStore.allCases) func sighupWithoutTLSLeavesTheServerRunning(store: TestStore) async throws {
+        let server = try await ServerProcess(store: store)
         kill(server.process.processIdentifier, SIGHUP)
         try await Task.sleep(for: .milliseconds(300))
         #expect(server.process.isRunning)

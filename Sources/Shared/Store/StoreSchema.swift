@@ -12,11 +12,15 @@ public enum StoreSchema {
     public static let reportMeasurands =
         "(measurand = 'Energy.Active.Import.Register' OR measurand = 'Power.Active.Import' OR measurand = 'SoC')"
 
-    public static var migrator: DatabaseMigrator {
-        var migrator = DatabaseMigrator()
-        migrator.registerMigration("v1") { db in
-            try db.execute(
-                sql: """
+    /// Every migration, in order; both engines run the same list (`migrator` for SQLite, `migratePostgres`).
+    ///
+    /// Adding one (or porting a GRDB-style `migrator.registerMigration("v8-x") { db in try db.execute(sql: S) }` from
+    /// another branch): append `StoreMigration("v8-x", sql: S)` at the end, with S unchanged in SQLite's dialect.
+    /// `postgresDDL(_:)` translates the types (INTEGER, INTEGER PRIMARY KEY, REAL, BLOB), `WITHOUT ROWID`, `IFNULL`
+    /// and `COLLATE NOCASE`. For anything else SQLite-only (`INSERT OR REPLACE`, `strftime`, triggers, PRAGMA) give the
+    /// PostgreSQL text as `postgres:`. Never edit a shipped entry: both engines record ids and skip applied ones.
+    public static let migrations: [StoreMigration] = [
+        StoreMigration("v1", sql: """
                     CREATE TABLE chargers (
                         id TEXT PRIMARY KEY NOT NULL,
                         registration TEXT NOT NULL DEFAULT 'Accepted' CHECK (registration IN ('Accepted','Pending','Rejected')),
@@ -90,12 +94,8 @@ public enum StoreSchema {
                         at_ms INTEGER NOT NULL, charger_id TEXT, kind TEXT NOT NULL, detail TEXT
                     );
                     CREATE INDEX events_by_time ON events(at_ms);
-                    """
-            )
-        }
-        migrator.registerMigration("v2-control") { db in
-            try db.execute(
-                sql: """
+                    """),
+        StoreMigration("v2-control", sql: """
                     CREATE TABLE commands (
                         id INTEGER PRIMARY KEY,
                         charger_id TEXT NOT NULL, action TEXT NOT NULL, payload TEXT NOT NULL, origin TEXT NOT NULL,
@@ -113,20 +113,14 @@ public enum StoreSchema {
                         sha256 TEXT NOT NULL UNIQUE,
                         created_ms INTEGER NOT NULL, last_used_ms INTEGER
                     );
-                    """
-            )
-        }
+                    """),
         // ocpp-report (issue 7): per-transaction aggregates by measurand read one covering index range per session
         // (summary over a month of meter values stays in SQLite); connection events per charger for availability.
-        migrator.registerMigration("v3-report-indexes") { db in
-            try db.execute(
-                sql: """
+        StoreMigration("v3-report-indexes", sql: """
                     CREATE INDEX meter_values_report
                         ON meter_values(measurand, phase, transaction_id, at_ms, value, location) WHERE transaction_id IS NOT NULL;
                     CREATE INDEX events_by_kind ON events(kind, charger_id, at_ms);
-                    """
-            )
-        }
+                    """),
         // Issue 8: what each stored sample costs the writer. Every index below is written per sampled value, a dozen
         // per MeterValues, and index inserts were most of the writer's time. So:
         // - one unique index per sample instead of two: every row is in exactly one of two partial indexes, in a
@@ -137,9 +131,7 @@ public enum StoreSchema {
         // - no index by time alone (ocpp-report's latest-data check reads the newest rows by id);
         // - raw frames are indexed by time only (retention purges by time; a look at one charger's frames filters a
         //   time range): an index by charger dirtied one page per charger in every commit.
-        migrator.registerMigration("v4-meter-value-indexes") { db in
-            try db.execute(
-                sql: """
+        StoreMigration("v4-meter-value-indexes", sql: """
                     DELETE FROM meter_values WHERE transaction_id IS NOT NULL AND id NOT IN (
                         SELECT min(id) FROM meter_values WHERE transaction_id IS NOT NULL
                         GROUP BY transaction_id, at_ms, measurand, phase, location, context);
@@ -155,14 +147,10 @@ public enum StoreSchema {
                     CREATE INDEX meter_values_report
                         ON meter_values(measurand, phase, transaction_id, at_ms, value, location)
                         WHERE transaction_id IS NOT NULL AND \(reportMeasurands);
-                    """
-            )
-        }
+                    """),
         // Issue 14: the limit model. Values are TEXT (exact decimals, as the agent typed them); a charger is in at
         // most one group; an agent's limits go with it; a token may belong to an agent (NULL: the operator's, all scope).
-        migrator.registerMigration("v5-limits") { db in
-            try db.execute(
-                sql: """
+        StoreMigration("v5-limits", sql: """
                     CREATE TABLE agents (
                         name TEXT PRIMARY KEY NOT NULL, priority INTEGER NOT NULL, scope TEXT NOT NULL, created_ms INTEGER NOT NULL
                     );
@@ -184,13 +172,9 @@ public enum StoreSchema {
                         CHECK ((target_charger IS NULL) <> (target_group IS NULL))
                     );
                     ALTER TABLE api_tokens ADD COLUMN agent TEXT REFERENCES agents(name) ON DELETE CASCADE;
-                    """
-            )
-        }
+                    """),
         // Issue 16: alerts. One row per problem; an open row is what keeps a restarted server from sending it again.
-        migrator.registerMigration("v6-alerts") { db in
-            try db.execute(
-                sql: """
+        StoreMigration("v6-alerts", sql: """
                     CREATE TABLE alerts (
                         id INTEGER PRIMARY KEY,
                         rule TEXT NOT NULL, charger_id TEXT, subject TEXT NOT NULL DEFAULT '', group_name TEXT,
@@ -201,15 +185,11 @@ public enum StoreSchema {
                     );
                     CREATE UNIQUE INDEX alerts_open ON alerts (rule, ifnull(charger_id, ''), subject) WHERE state = 'open';
                     CREATE INDEX alerts_opened ON alerts (opened_ms);
-                    """
-            )
-        }
+                    """),
         // Issue 17, Security Profile 1: a charger's Basic-auth key, hashed (PBKDF2-HMAC-SHA256, per-charger salt;
         // never the key itself). `previous_*` is the key before a rotation, accepted until the charger connects with the
         // new one. A row means the charger must authenticate at `profile` or above (no fallback to plain).
-        migrator.registerMigration("v7-charger-security") { db in
-            try db.execute(
-                sql: """
+        StoreMigration("v7-charger-security", sql: """
                     CREATE TABLE charger_security (
                         charger_id TEXT PRIMARY KEY NOT NULL,
                         profile INTEGER NOT NULL DEFAULT 1 CHECK (profile BETWEEN 1 AND 3),
@@ -217,14 +197,10 @@ public enum StoreSchema {
                         previous_hash BLOB, previous_salt BLOB, previous_rounds INTEGER, previous_length INTEGER,
                         updated_ms INTEGER NOT NULL
                     ) WITHOUT ROWID;
-                    """
-            )
-        }
+                    """),
         // Issue 17, security extension: SecurityEventNotifications as the charger sent them (`at_ms` by its clock,
         // `received_ms` by ours), and the last LogStatusNotification per charger beside its firmware status.
-        migrator.registerMigration("v8-security") { db in
-            try db.execute(
-                sql: """
+        StoreMigration("v8-security", sql: """
                     CREATE TABLE security_events (
                         id INTEGER PRIMARY KEY,
                         charger_id TEXT NOT NULL, type TEXT NOT NULL, at_ms INTEGER NOT NULL, received_ms INTEGER NOT NULL,
@@ -234,14 +210,10 @@ public enum StoreSchema {
                     CREATE INDEX security_events_received ON security_events (received_ms);
                     ALTER TABLE chargers ADD COLUMN log_status TEXT;
                     ALTER TABLE chargers ADD COLUMN log_status_ms INTEGER;
-                    """
-            )
-        }
+                    """),
         // Issue 17, Security Profile 3: a charger authenticated by its client certificate needs no key, so the key
         // columns become nullable (SQLite cannot drop NOT NULL in place: the table is rebuilt, rows kept).
-        migrator.registerMigration("v9-tls") { db in
-            try db.execute(
-                sql: """
+        StoreMigration("v9-tls", sql: """
                     CREATE TABLE charger_security_v9 (
                         charger_id TEXT PRIMARY KEY NOT NULL,
                         profile INTEGER NOT NULL DEFAULT 1 CHECK (profile BETWEEN 1 AND 3),
@@ -254,18 +226,35 @@ public enum StoreSchema {
                         previous_hash, previous_salt, previous_rounds, previous_length, updated_ms FROM charger_security;
                     DROP TABLE charger_security;
                     ALTER TABLE charger_security_v9 RENAME TO charger_security;
-                    """
-            )
-        }
+                    """),
         // Issue 17: a token limited to reading (GET only) and/or to a list of chargers (comma-separated; NULL: all).
-        migrator.registerMigration("v10-token-rights") { db in
-            try db.execute(
-                sql: """
+        StoreMigration("v10-token-rights", sql: """
                     ALTER TABLE api_tokens ADD COLUMN read_only INTEGER NOT NULL DEFAULT 0;
                     ALTER TABLE api_tokens ADD COLUMN chargers TEXT;
-                    """
-            )
+                    """),
+    ]
+
+    /// The SQLite migrator (GRDB): one registered migration per entry, under the same id as before the store
+    /// interface, so existing databases see nothing new.
+    public static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        for migration in migrations {
+            migrator.registerMigration(migration.id) { db in try db.execute(sql: migration.sqlite) }
         }
         return migrator
+    }
+}
+
+/// One schema change: its id and its SQL for each engine.
+public struct StoreMigration: Sendable {
+    public let id: String
+    public let sqlite: String
+    public let postgres: String
+
+    /// `postgres` defaults to `StoreSchema.postgresDDL(sql)`.
+    public init(_ id: String, sql: String, postgres: String? = nil) {
+        self.id = id
+        self.sqlite = sql
+        self.postgres = postgres ?? StoreSchema.postgresDDL(sql)
     }
 }

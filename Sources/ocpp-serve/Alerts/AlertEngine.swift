@@ -1,5 +1,4 @@
 import AsyncHTTPClient
-import GRDB
 import Logging
 import ServiceLifecycle
 import Shared
@@ -23,7 +22,7 @@ actor AlertEngine: Service {
 
     init(
         settings: AlertSettings,
-        database: DatabasePool,
+        database: any SQLStore,
         events: EventBus,
         registry: ChargerRegistry,
         logger: Logger,

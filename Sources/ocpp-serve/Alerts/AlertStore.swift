@@ -1,21 +1,20 @@
-import GRDB
 import Shared
 
 /// The alerts table (migration v6-alerts) and the few reads the rules need. Writes go straight to the pool: they
 /// are rare (an alert opening or resolving) and serialize with the store writer's commits.
 struct AlertStore: Sendable {
-    let database: DatabasePool
+    let database: any SQLStore
 
     func openAlerts() async throws -> [Alert] {
         try await database.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM alerts WHERE state = 'open'").compactMap(Self.alert)
+            try db.fetchAll(sql: "SELECT * FROM alerts WHERE state = 'open'").compactMap(Self.alert)
         }
     }
 
     /// The id of the new row.
     func insert(_ alert: Alert) async throws -> Int64 {
         try await database.write { db in
-            try db.execute(
+            let id = try db.insert(
                 sql: """
                     INSERT INTO alerts (rule, charger_id, subject, group_name, state, message, detail, opened_ms, last_seen_ms, repeats)
                     VALUES (?, ?, ?, ?, 'open', ?, ?, ?, ?, 0)
@@ -25,7 +24,8 @@ struct AlertStore: Sendable {
                     alert.openedMs, alert.lastSeenMs,
                 ]
             )
-            return db.lastInsertedRowID
+            guard let id else { throw StoreApplierError.inconsistent("alert not inserted") }
+            return id
         }
     }
 
@@ -41,14 +41,14 @@ struct AlertStore: Sendable {
     func records(openOnly: Bool, limit: Int) async throws -> [AlertRecord] {
         try await database.read { db in
             let filter = openOnly ? "WHERE state = 'open'" : ""
-            return try Row.fetchAll(db, sql: "SELECT * FROM alerts \(filter) ORDER BY id DESC LIMIT ?", arguments: [limit])
+            return try db.fetchAll(sql: "SELECT * FROM alerts \(filter) ORDER BY id DESC LIMIT ?", arguments: [limit])
                 .compactMap(Self.alert).reversed().map(\.record)
         }
     }
 
     func group(of chargerID: String) async -> String? {
         (try? await database.read { db in
-            try String.fetchOne(db, sql: "SELECT group_name FROM group_members WHERE charger_id = ?", arguments: [chargerID])
+            try db.fetchValue(String.self, sql: "SELECT group_name FROM group_members WHERE charger_id = ?", arguments: [chargerID])
         })
             ?? nil
     }
@@ -56,9 +56,7 @@ struct AlertStore: Sendable {
     /// Open transactions started before `beforeMs`: (id, charger, connector, start).
     func openTransactions(startedBefore beforeMs: Int64) async throws -> [(id: Int64, charger: String, connector: Int, startMs: Int64)] {
         try await database.read { db in
-            try Row.fetchAll(
-                db,
-                sql:
+            try db.fetchAll(sql:
                     "SELECT id, charger_id, connector_id, start_ms FROM transactions WHERE stop_ms IS NULL AND orphan = 0 AND start_ms < ? LIMIT 10000",
                 arguments: [beforeMs]
             ).map { row -> (id: Int64, charger: String, connector: Int, startMs: Int64) in
@@ -74,11 +72,11 @@ struct AlertStore: Sendable {
     /// Accepted chargers seen since `sinceMs`: at start each is expected back within the offline threshold.
     func chargersSeen(since sinceMs: Int64) async throws -> [String] {
         try await database.read { db in
-            try String.fetchAll(db, sql: "SELECT id FROM chargers WHERE registration = 'Accepted' AND last_seen_ms >= ?", arguments: [sinceMs])
+            try db.fetchValues(String.self, sql: "SELECT id FROM chargers WHERE registration = 'Accepted' AND last_seen_ms >= ?", arguments: [sinceMs])
         }
     }
 
-    private static func alert(_ row: Row) -> Alert? {
+    private static func alert(_ row: SQLRow) -> Alert? {
         guard let rule = AlertRule(rawValue: row["rule"]) else { return nil }
         let detailText: String = row["detail"]
         return Alert(

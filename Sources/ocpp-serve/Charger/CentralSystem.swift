@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Logging
 import Shared
 import Synchronization
@@ -10,7 +9,7 @@ import Synchronization
 final class CentralSystem: Sendable {
     let configuration: ServerConfiguration
     let writer: StoreWriter
-    let database: DatabasePool
+    let database: any SQLStore
     let events: EventBus
     /// Checks meter values against the limits the charger holds; nil in tests that need no limit model.
     let limits: LimitManager?
@@ -23,7 +22,7 @@ final class CentralSystem: Sendable {
     let commander: ChargerCommander?
 
     init(
-        configuration: ServerConfiguration, writer: StoreWriter, database: DatabasePool, events: EventBus, limits: LimitManager? = nil, logger: Logger,
+        configuration: ServerConfiguration, writer: StoreWriter, database: any SQLStore, events: EventBus, limits: LimitManager? = nil, logger: Logger,
         metrics: ServerMetrics = ServerMetrics(enabled: false), signer: CSRSigner? = nil, commander: ChargerCommander? = nil
     ) {
         self.signer = signer
@@ -339,8 +338,8 @@ final class CentralSystem: Sendable {
     /// The idTagInfo for a tag (CiString20: compared case-insensitively): the tag list decides; an expired entry
     /// is `Expired`; an unknown tag follows the unknown-tag policy.
     func idTagInfo(_ idTag: String, nowMs: Int64) async throws -> IdTagInfo {
-        let entry: (status: String, expiryMs: Int64?, parent: String?)? = try await database.read { db in
-            try Row.fetchOne(db, sql: "SELECT status, expiry_ms, parent_id_tag FROM id_tags WHERE id_tag = ?", arguments: [idTag])
+        let entry: (status: String, expiryMs: Int64?, parent: String?)? = try await database.readWaiting { db in
+            try db.fetchOne(sql: "SELECT status, expiry_ms, parent_id_tag FROM id_tags WHERE id_tag = ?", arguments: [idTag])
                 .map { ($0["status"], $0["expiry_ms"], $0["parent_id_tag"]) }
         }
         guard let entry else {

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Logging
 import NIOCore
 import NIOWebSocket
@@ -100,9 +99,11 @@ final class ChargerConnection: ChannelDuplexHandler {
         }
     }
 
-    /// Reads wait while a message is being answered: backpressure on a charger that does not wait for answers.
+    /// Reads wait while messages wait in the backlog (or registration is under way): backpressure on a charger that
+    /// does not wait for answers. Not while one message is being answered: a charger waits for the answer anyway,
+    /// and holding the read then cost two `epoll_ctl` calls per message (read interest off, then on again; issue 19).
     func read(context: ChannelHandlerContext) {
-        if busy || !backlog.isEmpty {
+        if registration == nil || !backlog.isEmpty {
             readHeld = true
         } else {
             context.read()
@@ -181,7 +182,7 @@ final class ChargerConnection: ChannelDuplexHandler {
             process(backlog.removeFirst(), context: context)
         }
         if backlog.isEmpty, backlog.capacity > 0 { backlog = [] }
-        if !busy, readHeld, !inactive {
+        if backlog.isEmpty, readHeld, !inactive {
             readHeld = false
             context.read()
         }
@@ -263,7 +264,7 @@ final class ChargerConnection: ChannelDuplexHandler {
     private static func register(_ chargerID: String, subprotocol: String?, channel: any Channel, endpoint: ChargerEndpoint) async -> Registration {
         let system = endpoint.centralSystem
         let known: (registration: String, interval: Int?)? = try? await endpoint.database.read { db in
-            try Row.fetchOne(db, sql: "SELECT registration, heartbeat_interval FROM chargers WHERE id = ?", arguments: [chargerID])
+            try db.fetchOne(sql: "SELECT registration, heartbeat_interval FROM chargers WHERE id = ?", arguments: [chargerID])
                 .map { ($0["registration"], $0["heartbeat_interval"]) }
         }
         let configuration = endpoint.configuration

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -22,7 +21,7 @@ final class ChargerEndpoint: Sendable {
     let waitingChecks = Atomic<Int>(0)
     static let maxWaitingChecks = 64
     let registry: ChargerRegistry
-    let database: DatabasePool
+    let database: any SQLStore
     let configuration: ServerConfiguration
     /// The TLS context and client-certificate roots; nil without `--tls-cert`.
     let tls: ChargerTLS?
@@ -31,7 +30,7 @@ final class ChargerEndpoint: Sendable {
     let unregistering = Atomic<Int>(0)
 
     init(
-        centralSystem: CentralSystem, credentials: ChargerCredentials, registry: ChargerRegistry, database: DatabasePool,
+        centralSystem: CentralSystem, credentials: ChargerCredentials, registry: ChargerRegistry, database: any SQLStore,
         configuration: ServerConfiguration, tls: ChargerTLS? = nil, logger: Logger
     ) {
         self.centralSystem = centralSystem

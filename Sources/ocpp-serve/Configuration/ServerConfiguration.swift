@@ -28,6 +28,8 @@ struct ServerConfiguration: Sendable, Equatable {
     var host = "0.0.0.0"
     var port = 9000
     var databasePath = "ocpp.sqlite"
+    /// `databasePath` parsed: an SQLite file or a PostgreSQL URL (validated when the options are read).
+    var database: StoreLocation { (try? StoreLocation(parsing: databasePath)) ?? .sqlite(path: databasePath) }
     var heartbeatInterval = 300
     /// Interval sent with a Pending or Rejected BootNotification answer: when the charger may boot again.
     var retryInterval = 60

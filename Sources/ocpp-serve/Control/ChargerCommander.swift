@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Logging
 import Shared
 
@@ -10,7 +9,7 @@ struct ChargerCommander: Sendable {
     let registry: ChargerRegistry
     let writer: StoreWriter
     let events: EventBus
-    let database: DatabasePool
+    let database: any SQLStore
     let logger: Logger
     /// Command latency and outcomes by action (/metrics).
     var metrics: ServerMetrics? = nil
@@ -34,7 +33,7 @@ struct ChargerCommander: Sendable {
             }
         }
         guard let connection = await registry.connection(chargerID) else {
-            let exists = (try? await database.read { db in try Bool.fetchOne(db, sql: "SELECT 1 FROM chargers WHERE id = ?", arguments: [chargerID]) }) ?? nil
+            let exists = (try? await database.read { db in try db.fetchValue(Bool.self, sql: "SELECT 1 FROM chargers WHERE id = ?", arguments: [chargerID]) }) ?? nil
             throw exists == true
                 ? ControlError(.notConnected, "charger \(chargerID) is not connected")
                 : ControlError(.unknownCharger, "unknown charger \(chargerID)")

@@ -1,10 +1,9 @@
-import GRDB
 import Shared
 
 /// The control plane's read side: chargers, sessions, events, tags and tokens, read from the store while the
 /// writer keeps committing (WAL readers never block it).
 struct ControlQueries: Sendable {
-    let database: DatabasePool
+    let database: any SQLStore
     let registry: ChargerRegistry
 
     static func time(_ ms: Int64?) -> String? { ms.map { Timestamp(milliseconds: $0).description } }
@@ -23,14 +22,12 @@ struct ControlQueries: Sendable {
         let connected = await registry.isConnected(id)
         return try await database.read { db -> ChargerDetail? in
             guard var summary = try Self.summaries(db, where: "id = ?", arguments: [id]).first,
-                let row = try Row.fetchOne(db, sql: "SELECT * FROM chargers WHERE id = ?", arguments: [id])
+                let row = try db.fetchOne(sql: "SELECT * FROM chargers WHERE id = ?", arguments: [id])
             else { return nil }
             summary.connected = connected
-            let configuration = try Row.fetchAll(
-                db, sql: "SELECT key, value, readonly, read_ms FROM charger_configuration WHERE charger_id = ? ORDER BY key", arguments: [id]
+            let configuration = try db.fetchAll(sql: "SELECT key, value, readonly, read_ms FROM charger_configuration WHERE charger_id = ? ORDER BY key", arguments: [id]
             ).map { ConfigurationEntry(key: $0["key"], value: $0["value"], readonly: $0["readonly"], readAt: Self.time($0["read_ms"]) ?? "") }
-            let commands = try Row.fetchAll(
-                db, sql: "SELECT * FROM commands WHERE charger_id = ? ORDER BY id DESC LIMIT 10", arguments: [id]
+            let commands = try db.fetchAll(sql: "SELECT * FROM commands WHERE charger_id = ? ORDER BY id DESC LIMIT 10", arguments: [id]
             ).map {
                 CommandRecord(
                     id: $0["id"], charger: $0["charger_id"], action: $0["action"], origin: $0["origin"], sentAt: Self.time($0["sent_ms"]) ?? "",
@@ -44,20 +41,18 @@ struct ControlQueries: Sendable {
                 firmwareStatus: row["firmware_status"], diagnosticsStatus: row["diagnostics_status"],
                 activeTransactions: try Self.sessions(db, active: true, charger: id, sinceMs: nil, untilMs: nil),
                 configuration: configuration, recentCommands: commands, logStatus: row["log_status"],
-                securityProfile: try Int.fetchOne(db, sql: "SELECT profile FROM charger_security WHERE charger_id = ?", arguments: [id])
+                securityProfile: try db.fetchValue(Int.self, sql: "SELECT profile FROM charger_security WHERE charger_id = ?", arguments: [id])
             )
         }
     }
 
-    private static func summaries(_ db: Database, where condition: String?, arguments: StatementArguments) throws -> [ChargerSummary] {
-        let chargers = try Row.fetchAll(
-            db, sql: "SELECT id, registration, vendor, model, firmware_version, last_seen_ms FROM chargers"
+    private static func summaries(_ db: any SQLConnection, where condition: String?, arguments: SQLArguments) throws -> [ChargerSummary] {
+        let chargers = try db.fetchAll(sql: "SELECT id, registration, vendor, model, firmware_version, last_seen_ms FROM chargers"
                 + (condition.map { " WHERE \($0)" } ?? "") + " ORDER BY id",
             arguments: arguments
         )
         var connectors: [String: [ConnectorState]] = [:]
-        let connectorRows = try Row.fetchAll(
-            db, sql: "SELECT * FROM connectors" + (condition == nil ? "" : " WHERE charger_id = ?") + " ORDER BY charger_id, connector_id",
+        let connectorRows = try db.fetchAll(sql: "SELECT * FROM connectors" + (condition == nil ? "" : " WHERE charger_id = ?") + " ORDER BY charger_id, connector_id",
             arguments: arguments
         )
         for row in connectorRows {
@@ -81,9 +76,9 @@ struct ControlQueries: Sendable {
         try await database.read { db in try Self.sessions(db, active: active, charger: charger, sinceMs: sinceMs, untilMs: untilMs) }
     }
 
-    private static func sessions(_ db: Database, active: Bool, charger: String?, sinceMs: Int64?, untilMs: Int64?) throws -> [SessionRecord] {
+    private static func sessions(_ db: any SQLConnection, active: Bool, charger: String?, sinceMs: Int64?, untilMs: Int64?) throws -> [SessionRecord] {
         var conditions = ["orphan = 0"]
-        var arguments: StatementArguments = []
+        var arguments: SQLArguments = []
         if active { conditions.append("stop_ms IS NULL") }
         if let charger {
             conditions.append("charger_id = ?")
@@ -98,7 +93,7 @@ struct ControlQueries: Sendable {
             _ = arguments.append(contentsOf: [untilMs])
         }
         let sql = "SELECT * FROM transactions WHERE \(conditions.joined(separator: " AND ")) ORDER BY start_ms, id"
-        return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+        return try db.fetchAll(sql: sql, arguments: arguments).map { row in
             let start: Int64? = row["meter_start"]
             let stop: Int64? = row["meter_stop"]
             let energy = start.flatMap { s in stop.map { Double($0 - s) / 1000 } }
@@ -112,9 +107,9 @@ struct ControlQueries: Sendable {
 
     /// The latest `limit` rows of an append-only log table (`events`, `security_events`), oldest first, of one
     /// charger and/or from a time on.
-    static func latest(_ table: String, timeColumn: String, charger: String?, sinceMs: Int64?, limit: Int, in db: Database) throws -> [Row] {
+    static func latest(_ table: String, timeColumn: String, charger: String?, sinceMs: Int64?, limit: Int, in db: any SQLConnection) throws -> [SQLRow] {
         var conditions: [String] = []
-        var arguments: StatementArguments = []
+        var arguments: SQLArguments = []
         if let charger {
             conditions.append("charger_id = ?")
             _ = arguments.append(contentsOf: [charger])
@@ -124,8 +119,8 @@ struct ControlQueries: Sendable {
             _ = arguments.append(contentsOf: [sinceMs])
         }
         let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
-        return try Row.fetchAll(
-            db, sql: "SELECT * FROM (SELECT * FROM \(table)\(filter) ORDER BY id DESC LIMIT \(max(0, limit))) ORDER BY id", arguments: arguments
+        return try db.fetchAll(
+            sql: "SELECT * FROM (SELECT * FROM \(table)\(filter) ORDER BY id DESC LIMIT \(max(0, limit))) AS recent ORDER BY id", arguments: arguments
         )
     }
 
@@ -143,7 +138,7 @@ struct ControlQueries: Sendable {
 
     func tags() async throws -> [TagRecord] {
         try await database.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM id_tags ORDER BY id_tag").map {
+            try db.fetchAll(sql: "SELECT * FROM id_tags ORDER BY id_tag").map {
                 TagRecord(tag: $0["id_tag"], status: $0["status"], expires: Self.time($0["expiry_ms"]), parent: $0["parent_id_tag"])
             }
         }
@@ -151,7 +146,7 @@ struct ControlQueries: Sendable {
 
     func tokens() async throws -> [TokenRecord] {
         try await database.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM api_tokens ORDER BY name").map {
+            try db.fetchAll(sql: "SELECT * FROM api_tokens ORDER BY name").map {
                 let rights = TokenRights(agent: $0["agent"], readOnly: $0["read_only"], chargersText: $0["chargers"])
                 return TokenRecord(
                     name: $0["name"], created: Self.time($0["created_ms"]) ?? "", lastUsed: Self.time($0["last_used_ms"]),
@@ -164,13 +159,13 @@ struct ControlQueries: Sendable {
     /// The token's name and rights when `sha256` belongs to a live token.
     func token(sha256: String) async throws -> (name: String, rights: TokenRights)? {
         try await database.read { db in
-            try Row.fetchOne(db, sql: "SELECT name, agent, read_only, chargers FROM api_tokens WHERE sha256 = ?", arguments: [sha256]).map {
+            try db.fetchOne(sql: "SELECT name, agent, read_only, chargers FROM api_tokens WHERE sha256 = ?", arguments: [sha256]).map {
                 ($0["name"], TokenRights(agent: $0["agent"], readOnly: $0["read_only"], chargersText: $0["chargers"]))
             }
         }
     }
 
     func chargerExists(_ id: String) async throws -> Bool {
-        try await database.read { db in try Bool.fetchOne(db, sql: "SELECT 1 FROM chargers WHERE id = ?", arguments: [id]) ?? false }
+        try await database.read { db in try db.fetchValue(Bool.self, sql: "SELECT 1 FROM chargers WHERE id = ?", arguments: [id]) ?? false }
     }
 }

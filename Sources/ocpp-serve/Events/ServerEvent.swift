@@ -15,6 +15,9 @@ struct ServerEvent: Sendable {
         /// The limit model: a charger refused a profile, or accepted one and keeps drawing more (issue 14).
         case limitRejected = "limit-rejected"
         case limitIgnored = "limit-ignored"
+        /// The database stopped answering commits, or answers again (issue 18).
+        case storeUnavailable = "store-unavailable"
+        case storeAvailable = "store-available"
     }
 
     var atMs: Int64

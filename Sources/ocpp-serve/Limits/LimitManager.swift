@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Logging
 import ServiceLifecycle
 import Shared
@@ -9,7 +8,7 @@ import Synchronization
 /// stopping, chargers booting and reconnecting, limits changing), shares each group's capacity between its sessions,
 /// sends the profiles the planner decides (only those that changed), and checks the meter values against them.
 actor LimitManager: Service {
-    private let database: DatabasePool
+    private let database: any SQLStore
     private let writer: StoreWriter
     private let commander: ChargerCommander
     private let registry: ChargerRegistry
@@ -31,7 +30,7 @@ actor LimitManager: Service {
     static let origin = "limits"
 
     init(
-        database: DatabasePool, writer: StoreWriter, commander: ChargerCommander, registry: ChargerRegistry, events: EventBus, logger: Logger,
+        database: any SQLStore, writer: StoreWriter, commander: ChargerCommander, registry: ChargerRegistry, events: EventBus, logger: Logger,
         graceSeconds: Int64 = 60, tick: Duration = .seconds(10), settle: Duration = .milliseconds(250)
     ) {
         self.settle = settle
@@ -101,10 +100,9 @@ actor LimitManager: Service {
     /// Reads the model and the open sessions from the store; everything is planned when the worker starts.
     func load() async throws {
         let (model, sessions, units) = try await database.read { db in
-            let sessions = try Row.fetchAll(
-                db, sql: "SELECT id, charger_id, connector_id FROM transactions WHERE stop_ms IS NULL AND stale = 0 AND orphan = 0 AND connector_id > 0"
+            let sessions = try db.fetchAll(sql: "SELECT id, charger_id, connector_id FROM transactions WHERE stop_ms IS NULL AND stale = 0 AND orphan = 0 AND connector_id > 0"
             ).map { (id: $0["id"] as Int, charger: $0["charger_id"] as String, connector: $0["connector_id"] as Int) }
-            let units = try Row.fetchAll(db, sql: "SELECT charger_id, value FROM charger_configuration WHERE key = ?", arguments: [Self.unitKey])
+            let units = try db.fetchAll(sql: "SELECT charger_id, value FROM charger_configuration WHERE key = ?", arguments: [Self.unitKey])
                 .map { (charger: $0["charger_id"] as String, value: $0["value"] as String?) }
             return (try LimitStore.load(db), sessions, units)
         }
@@ -367,7 +365,7 @@ actor LimitManager: Service {
     private func learnUnit(_ chargerID: String) async {
         guard states[chargerID]?.unitSource ?? .unknown == .unknown else { return }
         var value = try? await database.read { db in
-            try String.fetchOne(db, sql: "SELECT value FROM charger_configuration WHERE charger_id = ? AND key = ?", arguments: [chargerID, Self.unitKey])
+            try db.fetchValue(String.self, sql: "SELECT value FROM charger_configuration WHERE charger_id = ? AND key = ?", arguments: [chargerID, Self.unitKey])
         }
         if value == nil {
             let payload = GetConfigurationRequest(key: [Self.unitKey]).json
@@ -515,7 +513,7 @@ actor LimitManager: Service {
     func knownUnits(_ chargerID: String) async -> Set<LimitUnit> {
         if let state = states[chargerID], state.unitSource != .unknown { return state.allowedUnits }
         let value = try? await database.read { db in
-            try String.fetchOne(db, sql: "SELECT value FROM charger_configuration WHERE charger_id = ? AND key = ?", arguments: [chargerID, Self.unitKey])
+            try db.fetchValue(String.self, sql: "SELECT value FROM charger_configuration WHERE charger_id = ? AND key = ?", arguments: [chargerID, Self.unitKey])
         }
         return Self.units(value)
     }

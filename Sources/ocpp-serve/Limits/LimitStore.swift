@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Shared
 
 /// Writes to the limit model's tables (through the store writer, like every write) and reads the whole model back.
@@ -18,7 +17,7 @@ enum LimitWrite: Sendable {
 }
 
 enum LimitStore {
-    static func apply(_ write: LimitWrite, in db: Database) throws -> StoreResult {
+    static func apply(_ write: LimitWrite, in db: any SQLConnection) throws -> StoreResult {
         switch write {
         case .agentAdd(let agent, let atMs):
             try db.execute(
@@ -27,8 +26,7 @@ enum LimitStore {
             )
             return .done
         case .agentRemove(let name):
-            try db.execute(sql: "DELETE FROM agents WHERE name = ?", arguments: [name])
-            return .changed(rows: db.changesCount)
+            return .changed(rows: try db.execute(sql: "DELETE FROM agents WHERE name = ?", arguments: [name]))
         case .groupAdd(let name, let capacity, let unit, let phases, let atMs):
             try db.execute(
                 sql: "INSERT INTO charger_groups(name, capacity, unit, phases, created_ms) VALUES (?,?,?,?,?)",
@@ -36,18 +34,19 @@ enum LimitStore {
             )
             return .done
         case .groupRemove(let name):
-            try db.execute(sql: "DELETE FROM charger_groups WHERE name = ?", arguments: [name])
-            return .changed(rows: db.changesCount)
+            return .changed(rows: try db.execute(sql: "DELETE FROM charger_groups WHERE name = ?", arguments: [name]))
         case .groupAssign(let name, let chargers):
             for charger in chargers {
-                try db.execute(sql: "INSERT OR REPLACE INTO group_members(charger_id, group_name) VALUES (?,?)", arguments: [charger, name])
+                try db.execute(sql: """
+                        INSERT INTO group_members(charger_id, group_name) VALUES (?,?)
+                        ON CONFLICT(charger_id) DO UPDATE SET group_name = excluded.group_name
+                        """, arguments: [charger, name])
             }
             return .changed(rows: chargers.count)
         case .groupUnassign(let chargers):
             var rows = 0
             for charger in chargers {
-                try db.execute(sql: "DELETE FROM group_members WHERE charger_id = ?", arguments: [charger])
-                rows += db.changesCount
+                rows += try db.execute(sql: "DELETE FROM group_members WHERE charger_id = ?", arguments: [charger])
             }
             return .changed(rows: rows)
         case .limitAdd(let rule):
@@ -60,31 +59,31 @@ enum LimitStore {
             case .group(let name): group = name
             }
             let recurrence = try rule.recurrence.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
-            try db.execute(
+            let id = try db.insert(
                 sql: """
                     INSERT INTO limits(agent, target_charger, target_connector, target_group, value, unit, hard, from_ms, until_ms, recurrence, created_ms)
                     VALUES (?,?,?,?,?,?,?,?,?,?,?)
                     """,
                 arguments: [rule.agent, charger, connector, group, "\(rule.value)", rule.unit.rawValue, rule.hard, rule.fromMs, rule.untilMs, recurrence, rule.createdMs]
             )
-            return .inserted(rowID: db.lastInsertedRowID)
+            guard let id else { throw StoreApplierError.inconsistent("limit not inserted") }
+            return .inserted(rowID: id)
         case .limitRemove(let id):
-            try db.execute(sql: "DELETE FROM limits WHERE id = ?", arguments: [id])
-            return .changed(rows: db.changesCount)
+            return .changed(rows: try db.execute(sql: "DELETE FROM limits WHERE id = ?", arguments: [id]))
         }
     }
 
     /// The whole model as stored.
-    static func load(_ db: Database) throws -> LimitModel {
-        let agents = try Row.fetchAll(db, sql: "SELECT * FROM agents ORDER BY name").map { row -> Agent in
+    static func load(_ db: any SQLConnection) throws -> LimitModel {
+        let agents = try db.fetchAll(sql: "SELECT * FROM agents ORDER BY name").map { row -> Agent in
             let scopeText: String = row["scope"]
             return Agent(name: row["name"], priority: row["priority"], scope: (try? AgentScope.parse(scopeText)) ?? AgentScope())
         }
         var members: [String: [String]] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT charger_id, group_name FROM group_members ORDER BY charger_id") {
+        for row in try db.fetchAll(sql: "SELECT charger_id, group_name FROM group_members ORDER BY charger_id") {
             members[row["group_name"], default: []].append(row["charger_id"])
         }
-        let groups = try Row.fetchAll(db, sql: "SELECT * FROM charger_groups ORDER BY name").map { row -> ChargerGroup in
+        let groups = try db.fetchAll(sql: "SELECT * FROM charger_groups ORDER BY name").map { row -> ChargerGroup in
             let name: String = row["name"]
             let capacityText: String = row["capacity"]
             let unitText: String = row["unit"]
@@ -93,7 +92,7 @@ enum LimitStore {
                 members: members[name] ?? []
             )
         }
-        let rules = try Row.fetchAll(db, sql: "SELECT * FROM limits ORDER BY id").compactMap { row -> LimitRule? in
+        let rules = try db.fetchAll(sql: "SELECT * FROM limits ORDER BY id").compactMap { row -> LimitRule? in
             let target: LimitTarget
             if let group: String = row["target_group"] {
                 target = .group(group)

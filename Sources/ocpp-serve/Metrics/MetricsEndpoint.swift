@@ -1,7 +1,7 @@
-import GRDB
 import Hummingbird
 import Logging
 import Prometheus
+import Shared
 
 /// `GET /metrics` in the Prometheus text format, without a token (a Prometheus server scrapes it; it names charger
 /// ids and counts, no tags, tokens or transaction ids). Gauges that mirror the store (open transactions, connectors
@@ -9,15 +9,15 @@ import Prometheus
 struct MetricsEndpoint: Sendable {
     let registry: PrometheusCollectorRegistry
     let metrics: ServerMetrics
-    let database: DatabasePool
+    let database: any SQLStore
     let logger: Logger
 
     func response() async -> Response {
         do {
             let (active, connectors) = try await database.read { db -> (Int, [String: Int]) in
-                let active = try Int.fetchOne(db, sql: "SELECT count(*) FROM transactions WHERE stop_ms IS NULL AND stale = 0 AND orphan = 0") ?? 0
+                let active = try db.fetchValue(Int.self, sql: "SELECT count(*) FROM transactions WHERE stop_ms IS NULL AND stale = 0 AND orphan = 0") ?? 0
                 var connectors: [String: Int] = [:]
-                for row in try Row.fetchAll(db, sql: "SELECT status, count(*) AS n FROM connectors GROUP BY status") {
+                for row in try db.fetchAll(sql: "SELECT status, count(*) AS n FROM connectors GROUP BY status") {
                     connectors[row["status"]] = row["n"]
                 }
                 return (active, connectors)

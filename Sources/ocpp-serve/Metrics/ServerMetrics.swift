@@ -40,6 +40,8 @@ final class ServerMetrics: Sendable {
     static let stateOfCharge = "ocpp_soc_percent"
     static let energyRegister = "ocpp_energy_register_wh"
     static let chargerSeriesDropped = "ocpp_metrics_chargers_dropped_total"
+    static let storeUp = "ocpp_store_up"
+    static let storeOutages = "ocpp_store_outages_total"
 
     /// Buckets in seconds for the latency histograms: a commit with fsync takes about 0.2-5 ms here, an answer to a
     /// Heartbeat well under 1 ms; the swift-prometheus default starts at 5 ms.
@@ -72,6 +74,9 @@ final class ServerMetrics: Sendable {
     private let faultCounters: [String: Counter]
 
     private let connected: Meter
+    /// 1 while commits succeed, 0 from the first failed commit until the next successful one.
+    private let storeUp: Meter
+    private let storeOutages: Counter
     private let opened: Counter
     private let closed: Counter
     private let refusedSubprotocol: Counter
@@ -150,6 +155,9 @@ final class ServerMetrics: Sendable {
             }
         )
         dropped = Counter(label: Self.chargerSeriesDropped)
+        storeUp = Meter(label: Self.storeUp)
+        storeOutages = Counter(label: Self.storeOutages)
+        storeUp.set(1)
     }
 
     // MARK: Hot path
@@ -240,6 +248,12 @@ final class ServerMetrics: Sendable {
 
     enum CommandOutcome: Sendable {
         case callResult, callError, timeout, disconnected
+    }
+
+    /// The database stopped answering (first failed commit of an outage) or answers again.
+    func storeAvailability(_ available: Bool) {
+        storeUp.set(available ? 1 : 0)
+        if !available { storeOutages.increment() }
     }
 
     func committed(batch: Int, nanoseconds: Int64) {

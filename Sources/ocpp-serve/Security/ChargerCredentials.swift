@@ -1,6 +1,5 @@
 import Crypto
 import Foundation
-import GRDB
 import Logging
 import Shared
 import Synchronization
@@ -57,8 +56,8 @@ final class ChargerCredentials: Sendable {
     }
 
     /// Loads every stored key (at start).
-    func load(from database: any DatabaseReader) throws {
-        let rows = try database.read { db in try Row.fetchAll(db, sql: "SELECT * FROM charger_security") }
+    func load(from database: any SQLStore) async throws {
+        let rows = try await database.read { db in try db.fetchAll(sql: "SELECT * FROM charger_security") }
         var loaded: [String: Entry] = [:]
         for row in rows {
             func key(_ prefix: String) -> HashedKey? {

@@ -1,6 +1,5 @@
 import CSQLiteTuning
 import Foundation
-import GRDB
 import Hummingbird
 import HummingbirdCore
 import Logging
@@ -14,16 +13,17 @@ import UnixSignals
 struct ServerAssembly {
     let configuration: ServerConfiguration
     let logger: Logger
-    let database: DatabasePool
+    let database: any SQLStore
     let writer: StoreWriter
-    let checkpointer: WALCheckpointer
+    /// SQLite only: PostgreSQL checkpoints by itself.
+    let checkpointer: WALCheckpointer?
     let events: EventBus
     let registry = ChargerRegistry()
     /// Where /metrics reads from; nil with `--metrics off` (never bootstrapped).
     let metricsRegistry: PrometheusCollectorRegistry?
     let metrics: ServerMetrics
 
-    init(configuration: ServerConfiguration, logger: Logger, metricsRegistry: PrometheusCollectorRegistry? = nil) throws {
+    init(configuration: ServerConfiguration, logger: Logger, metricsRegistry: PrometheusCollectorRegistry? = nil) async throws {
         self.metricsRegistry = metricsRegistry
         metrics = ServerMetrics(enabled: metricsRegistry != nil)
         self.configuration = configuration
@@ -31,16 +31,22 @@ struct ServerAssembly {
         // Before SQLite's first use: no memory statistics, no mutex per connection (CSQLiteTuning.h, BENCHMARKS.md).
         _ = ocpp_sqlite_configure_process()
         do {
-            database = try StoreDatabase.openForWriting(
-                path: configuration.databasePath, fullSync: configuration.sync == .full, checkpointsAutomatically: false
+            database = try await StoreOpener.openForWriting(
+                configuration.database, fullSync: configuration.sync == .full, checkpointsAutomatically: false, logger: logger
             )
-            checkpointer = try WALCheckpointer(path: configuration.databasePath, logger: logger)
+            if case .sqlite(let path) = configuration.database {
+                checkpointer = try WALCheckpointer(path: path, logger: logger)
+            } else {
+                checkpointer = nil
+            }
         } catch {
-            throw ServerStartError("cannot open database \(configuration.databasePath): \(error)")
+            throw ServerStartError("cannot open database \(configuration.database): \(String(reflecting: error))")
         }
+        let availability = StoreAvailability(logger: logger, metrics: metrics)
         writer = StoreWriter(database: database, logger: logger, maxBatch: configuration.maxBatch,
-            commitSpacing: configuration.commitInterval, metrics: metrics)
+            commitSpacing: configuration.commitInterval, metrics: metrics, availability: availability)
         events = EventBus(writer: writer, logger: logger)
+        availability.attach(events)
     }
 
     func run() async throws {
@@ -62,7 +68,7 @@ struct ServerAssembly {
         let centralSystem = CentralSystem(configuration: configuration, writer: writer, database: database, events: events, limits: limits, logger: logger,
             metrics: metrics, signer: signer, commander: commander)
         let credentials = ChargerCredentials(minimumProfile: configuration.securityProfile, writer: writer, logger: logger)
-        do { try credentials.load(from: database) } catch { throw ServerStartError("cannot read charger keys: \(error)") }
+        do { try await credentials.load(from: database) } catch { throw ServerStartError("cannot read charger keys: \(error)") }
         var tls: ChargerTLS?
         if let files = configuration.tlsFiles {
             do { tls = try ChargerTLS(files: files, logger: logger) } catch { throw ServerStartError("\(error)") }
@@ -96,13 +102,13 @@ struct ServerAssembly {
         let alerts = AlertEngine(settings: configuration.alerts, database: database, events: events, registry: registry, logger: logger)
         let housekeeping = Housekeeping(registry: registry, writer: writer, events: events, configuration: configuration, logger: logger)
         // The limit manager before the charger port: it is subscribed to events before the first charger connects.
-        var services: [any Service] = [writer, checkpointer, housekeeping, limits, alerts] + chargerPorts
+        var services: [any Service] = [writer] + (checkpointer.map { [$0] } ?? []) + [housekeeping, limits, alerts] + chargerPorts
         services += try controlServices(commander: commander, limits: limits, alerts: alerts, credentials: credentials, tls: tls)
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         )
         logger.info("starting", metadata: [
-            "db": "\(configuration.databasePath)", "sync": "\(configuration.sync.rawValue)",
+            "db": "\(configuration.database)", "sync": "\(configuration.sync.rawValue)",
             "sqliteMemoryStatistics": ocpp_sqlite_memory_statistics_enabled() == 0 ? "off" : "on",
             "sqliteConnectionMutex": ocpp_sqlite_connections_have_mutex() == 0 ? "off" : "on",
         ])

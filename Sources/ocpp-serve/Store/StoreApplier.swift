@@ -1,17 +1,16 @@
 import Foundation
-import GRDB
 import Shared
 
-/// The SQL behind each `StoreOperation`; runs inside the writer's transaction with cached statements.
+/// The SQL behind each `StoreOperation`; runs inside the writer's transaction (cached statements on SQLite), on
+/// either engine: one SQL text in the shared dialect (`SQLConnection`).
 enum StoreApplier {
-    static func apply(_ operation: StoreOperation, in db: Database) throws -> StoreResult {
+    static func apply(_ operation: StoreOperation, in db: any SQLConnection) throws -> StoreResult {
         switch operation {
         case .frame(let frame):
             let repairs = frame.repairs.isEmpty ? nil : JSONValue.array(frame.repairs.map(\.json)).serialized()
-            let statement = try db.cachedStatement(
+            try db.executeRow(
                 sql: "INSERT INTO frames(charger_id, direction, at_ms, message_type, action, message_id, text, repairs) VALUES (?,?,?,?,?,?,?,?)"
-            )
-            try StatementRow.execute(statement, in: db) { row in
+            ) { row in
                 row.bind(frame.chargerID)
                 row.bind(frame.direction.rawValue)
                 row.bind(frame.atMs)
@@ -24,16 +23,11 @@ enum StoreApplier {
             return .done
 
         case .seen(let chargerID, let atMs, let online, let registration):
-            try db.cachedStatement(
-                sql: """
-                    INSERT INTO chargers(id, registration, first_seen_ms, last_seen_ms, online) VALUES (?,?,?,?,?)
-                    ON CONFLICT(id) DO UPDATE SET last_seen_ms = MAX(IFNULL(last_seen_ms, 0), excluded.last_seen_ms), online = excluded.online
-                    """
-            ).execute(arguments: [chargerID, registration, atMs, atMs, online])
+            try db.execute(sql: db.dialect == .sqlite ? seenSQLite : seenPostgres, arguments: [chargerID, registration, atMs, atMs, online])
             return .done
 
         case .boot(let chargerID, let boot, let registration, let interval, let atMs):
-            try db.cachedStatement(
+            try db.execute(
                 sql: """
                     INSERT INTO chargers(id, registration, vendor, model, serial_number, charge_box_serial_number, firmware_version,
                         iccid, imsi, meter_type, meter_serial_number, heartbeat_interval, first_seen_ms, last_boot_ms, last_seen_ms, online)
@@ -44,31 +38,32 @@ enum StoreApplier {
                         meter_type = excluded.meter_type, meter_serial_number = excluded.meter_serial_number,
                         heartbeat_interval = excluded.heartbeat_interval, last_boot_ms = excluded.last_boot_ms,
                         last_seen_ms = excluded.last_seen_ms, online = 1
-                    """
-            ).execute(arguments: [
+                    """,
+                arguments: [
                 chargerID, registration, boot.chargePointVendor, boot.chargePointModel, boot.chargePointSerialNumber,
                 boot.chargeBoxSerialNumber, boot.firmwareVersion, boot.iccid, boot.imsi, boot.meterType, boot.meterSerialNumber,
                 interval, atMs, atMs, atMs,
-            ])
+                ])
             // A transaction still open when its charger boots again may never see its StopTransaction: flag it.
-            try db.cachedStatement(sql: "UPDATE transactions SET stale = 1, updated_ms = ? WHERE charger_id = ? AND stop_ms IS NULL AND stale = 0")
-                .execute(arguments: [atMs, chargerID])
-            return .booted(staleTransactions: db.changesCount)
+            let stale = try db.execute(
+                sql: "UPDATE transactions SET stale = 1, updated_ms = ? WHERE charger_id = ? AND stop_ms IS NULL AND stale = 0", arguments: [atMs, chargerID]
+            )
+            return .booted(staleTransactions: stale)
 
         case .status(let chargerID, let status, let receivedMs):
             let atMs = status.timestamp?.milliseconds ?? receivedMs
-            let arguments: StatementArguments = [
+            let arguments: SQLArguments = [
                 chargerID, status.connectorId, status.status.rawValue, status.errorCode.rawValue, status.info, status.vendorId,
                 status.vendorErrorCode, atMs,
             ]
-            try db.cachedStatement(
+            try db.execute(
                 sql: """
                     INSERT INTO status_history(charger_id, connector_id, status, error_code, info, vendor_id, vendor_error_code, at_ms, received_ms)
                     VALUES (?,?,?,?,?,?,?,?,?)
-                    """
-            ).execute(arguments: arguments + [receivedMs])
+                    """,
+                arguments: arguments + [receivedMs])
             // After an offline period notifications come in event order; an older one never overwrites a newer state.
-            try db.cachedStatement(
+            try db.execute(
                 sql: """
                     INSERT INTO connectors(charger_id, connector_id, status, error_code, info, vendor_id, vendor_error_code, status_ms)
                     VALUES (?,?,?,?,?,?,?,?)
@@ -76,37 +71,36 @@ enum StoreApplier {
                         info = excluded.info, vendor_id = excluded.vendor_id, vendor_error_code = excluded.vendor_error_code,
                         status_ms = excluded.status_ms
                     WHERE excluded.status_ms >= connectors.status_ms
-                    """
-            ).execute(arguments: arguments)
+                    """,
+                arguments: arguments)
             return .done
 
         case .startTransaction(let chargerID, let start, let idTagStatus, let receivedMs):
             let startMs = start.timestamp.milliseconds
-            try db.cachedStatement(
+            let inserted = try db.insert(
                 sql: """
                     INSERT INTO transactions(charger_id, connector_id, id_tag, start_id_tag_status, start_ms, meter_start, reservation_id,
                         created_ms, updated_ms)
                     VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING
-                    """
-            ).execute(arguments: [chargerID, start.connectorId, start.idTag, idTagStatus, startMs, start.meterStart, start.reservationId, receivedMs, receivedMs])
-            if db.changesCount == 0 {
-                let id = try Int.fetchOne(
-                    db.cachedStatement(
-                        sql: """
-                            SELECT id FROM transactions WHERE charger_id = ? AND connector_id = ? AND id_tag = ? AND start_ms = ?
-                                AND meter_start = ? AND orphan = 0
-                            """
-                    ),
+                    """,
+                arguments: [chargerID, start.connectorId, start.idTag, idTagStatus, startMs, start.meterStart, start.reservationId, receivedMs, receivedMs])
+            guard let inserted else {
+                let id = try db.fetchValue(
+                    Int.self,
+                    sql: """
+                        SELECT id FROM transactions WHERE charger_id = ? AND connector_id = ? AND id_tag = ? AND start_ms = ?
+                            AND meter_start = ? AND orphan = 0
+                        """,
                     arguments: [chargerID, start.connectorId, start.idTag, startMs, start.meterStart]
                 )
                 guard let id else { throw StoreApplierError.inconsistent("retried start not found") }
                 return .started(transactionID: id, retried: true)
             }
-            let id = Int(db.lastInsertedRowID)
+            let id = Int(inserted)
             // A new session on a connector ends any earlier one that never saw its StopTransaction: flag it.
-            try db.cachedStatement(
-                sql: "UPDATE transactions SET stale = 1, updated_ms = ? WHERE charger_id = ? AND connector_id = ? AND stop_ms IS NULL AND id != ?"
-            ).execute(arguments: [receivedMs, chargerID, start.connectorId, id])
+            try db.execute(
+                sql: "UPDATE transactions SET stale = 1, updated_ms = ? WHERE charger_id = ? AND connector_id = ? AND stop_ms IS NULL AND id != ?",
+                arguments: [receivedMs, chargerID, start.connectorId, id])
             return .started(transactionID: id, retried: false)
 
         case .stopTransaction(let chargerID, let stop, let receivedMs):
@@ -123,36 +117,35 @@ enum StoreApplier {
             return .done
 
         case .dataTransfer(let chargerID, let direction, let request, let status, let atMs):
-            try db.cachedStatement(
-                sql: "INSERT INTO data_transfers(charger_id, direction, vendor_id, message_id, data, status, at_ms) VALUES (?,?,?,?,?,?,?)"
-            ).execute(arguments: [chargerID, direction, request.vendorId, request.messageId, request.data, status, atMs])
+            try db.execute(
+                sql: "INSERT INTO data_transfers(charger_id, direction, vendor_id, message_id, data, status, at_ms) VALUES (?,?,?,?,?,?,?)",
+                arguments: [chargerID, direction, request.vendorId, request.messageId, request.data, status, atMs])
             return .done
 
         case .firmwareStatus(let chargerID, let status, let atMs):
-            try db.cachedStatement(sql: "UPDATE chargers SET firmware_status = ?, firmware_status_ms = ? WHERE id = ?")
-                .execute(arguments: [status, atMs, chargerID])
+            try db.execute(sql: "UPDATE chargers SET firmware_status = ?, firmware_status_ms = ? WHERE id = ?",
+                arguments: [status, atMs, chargerID])
             return .done
 
         case .securityEvent(let chargerID, let type, let atMs, let receivedMs, let techInfo):
-            try db.cachedStatement(sql: "INSERT INTO security_events(charger_id, type, at_ms, received_ms, tech_info) VALUES (?,?,?,?,?)")
-                .execute(arguments: [chargerID, type, atMs, receivedMs, techInfo])
+            try db.execute(sql: "INSERT INTO security_events(charger_id, type, at_ms, received_ms, tech_info) VALUES (?,?,?,?,?)",
+                arguments: [chargerID, type, atMs, receivedMs, techInfo])
             return .done
 
         case .logStatus(let chargerID, let status, let atMs):
-            try db.cachedStatement(sql: "UPDATE chargers SET log_status = ?, log_status_ms = ? WHERE id = ?")
-                .execute(arguments: [status, atMs, chargerID])
+            try db.execute(sql: "UPDATE chargers SET log_status = ?, log_status_ms = ? WHERE id = ?",
+                arguments: [status, atMs, chargerID])
             return .done
 
         case .diagnosticsStatus(let chargerID, let status, let atMs):
-            try db.cachedStatement(sql: "UPDATE chargers SET diagnostics_status = ?, diagnostics_status_ms = ? WHERE id = ?")
-                .execute(arguments: [status, atMs, chargerID])
+            try db.execute(sql: "UPDATE chargers SET diagnostics_status = ?, diagnostics_status_ms = ? WHERE id = ?",
+                arguments: [status, atMs, chargerID])
             return .done
 
         case .event(let event):
             var detail = event.detail.objectValue ?? JSONObject()
             detail["event"] = nil
-            let statement = try db.cachedStatement(sql: "INSERT INTO events(at_ms, charger_id, kind, detail) VALUES (?,?,?,?)")
-            try StatementRow.execute(statement, in: db) { row in
+            try db.executeRow(sql: "INSERT INTO events(at_ms, charger_id, kind, detail) VALUES (?,?,?,?)") { row in
                 row.bind(event.atMs)
                 row.bind(event.chargerID)
                 row.bind(event.kind.rawValue)
@@ -165,27 +158,28 @@ enum StoreApplier {
             return .done
 
         case .commandSent(let chargerID, let action, let payload, let origin, let messageID, let atMs):
-            try db.cachedStatement(sql: "INSERT INTO commands(charger_id, action, payload, origin, message_id, sent_ms) VALUES (?,?,?,?,?,?)")
-                .execute(arguments: [chargerID, action, payload, origin, messageID, atMs])
-            return .inserted(rowID: db.lastInsertedRowID)
+            let id = try db.insert(
+                sql: "INSERT INTO commands(charger_id, action, payload, origin, message_id, sent_ms) VALUES (?,?,?,?,?,?)",
+                arguments: [chargerID, action, payload, origin, messageID, atMs])
+            guard let id else { throw StoreApplierError.inconsistent("command not inserted") }
+            return .inserted(rowID: id)
 
         case .commandAnswered(let commandID, let outcome, let response, let atMs):
-            try db.cachedStatement(sql: "UPDATE commands SET answered_ms = ?, outcome = ?, response = ? WHERE id = ?")
-                .execute(arguments: [atMs, outcome, response, commandID])
-            return .changed(rows: db.changesCount)
+            let rows = try db.execute(
+                sql: "UPDATE commands SET answered_ms = ?, outcome = ?, response = ? WHERE id = ?", arguments: [atMs, outcome, response, commandID])
+            return .changed(rows: rows)
 
         case .configuration(let chargerID, let keys, let replaceAll, let atMs):
             if replaceAll {
                 try db.execute(sql: "DELETE FROM charger_configuration WHERE charger_id = ?", arguments: [chargerID])
             }
-            let statement = try db.cachedStatement(
-                sql: """
-                    INSERT INTO charger_configuration(charger_id, key, value, readonly, read_ms) VALUES (?,?,?,?,?)
-                    ON CONFLICT(charger_id, key) DO UPDATE SET value = excluded.value, readonly = excluded.readonly, read_ms = excluded.read_ms
-                    """
-            )
             for key in keys {
-                try statement.execute(arguments: [chargerID, key.key, key.value, key.readonly, atMs])
+                try db.execute(
+                    sql: """
+                        INSERT INTO charger_configuration(charger_id, key, value, readonly, read_ms) VALUES (?,?,?,?,?)
+                        ON CONFLICT(charger_id, key) DO UPDATE SET value = excluded.value, readonly = excluded.readonly, read_ms = excluded.read_ms
+                        """,
+                    arguments: [chargerID, key.key, key.value, key.readonly, atMs])
             }
             return .done
 
@@ -200,12 +194,10 @@ enum StoreApplier {
             return .done
 
         case .tagStatus(let tag, let status):
-            try db.execute(sql: "UPDATE id_tags SET status = ? WHERE id_tag = ?", arguments: [status, tag])
-            return .changed(rows: db.changesCount)
+            return .changed(rows: try db.execute(sql: "UPDATE id_tags SET status = ? WHERE id_tag = ?", arguments: [status, tag]))
 
         case .tagRemove(let tag):
-            try db.execute(sql: "DELETE FROM id_tags WHERE id_tag = ?", arguments: [tag])
-            return .changed(rows: db.changesCount)
+            return .changed(rows: try db.execute(sql: "DELETE FROM id_tags WHERE id_tag = ?", arguments: [tag]))
 
         case .tokenCreate(let name, let sha256, let rights, let atMs):
             try db.execute(
@@ -217,23 +209,25 @@ enum StoreApplier {
         case .limits(let write):
             return try LimitStore.apply(write, in: db)
         case .tokenRevoke(let name):
-            try db.execute(sql: "DELETE FROM api_tokens WHERE name = ?", arguments: [name])
-            return .changed(rows: db.changesCount)
+            return .changed(rows: try db.execute(sql: "DELETE FROM api_tokens WHERE name = ?", arguments: [name]))
 
         case .tokenUsed(let name, let atMs):
-            try db.cachedStatement(sql: "UPDATE api_tokens SET last_used_ms = ? WHERE name = ?").execute(arguments: [atMs, name])
+            try db.execute(sql: "UPDATE api_tokens SET last_used_ms = ? WHERE name = ?", arguments: [atMs, name])
             return .done
 
         case .chargerKey(let chargerID, let entry, let atMs):
             guard let entry else {
-                try db.execute(sql: "DELETE FROM charger_security WHERE charger_id = ?", arguments: [chargerID])
-                return .changed(rows: db.changesCount)
+                return .changed(rows: try db.execute(sql: "DELETE FROM charger_security WHERE charger_id = ?", arguments: [chargerID]))
             }
             let previous = entry.previous
             try db.execute(
                 sql: """
-                    INSERT OR REPLACE INTO charger_security(charger_id, profile, key_hash, key_salt, key_rounds, key_length,
+                    INSERT INTO charger_security(charger_id, profile, key_hash, key_salt, key_rounds, key_length,
                         previous_hash, previous_salt, previous_rounds, previous_length, updated_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?)
+                    ON CONFLICT(charger_id) DO UPDATE SET profile = excluded.profile, key_hash = excluded.key_hash,
+                        key_salt = excluded.key_salt, key_rounds = excluded.key_rounds, key_length = excluded.key_length,
+                        previous_hash = excluded.previous_hash, previous_salt = excluded.previous_salt,
+                        previous_rounds = excluded.previous_rounds, previous_length = excluded.previous_length, updated_ms = excluded.updated_ms
                     """,
                 arguments: [
                     chargerID, entry.profile, entry.current.map { Data($0.hash) }, entry.current.map { Data($0.salt) }, entry.current?.rounds,
@@ -248,17 +242,17 @@ enum StoreApplier {
     /// StopTransaction is answered even for a transaction the server does not know (essentials §3): it closes the
     /// claimed transaction, else the charger's only open one (chargers send -1, 0 or 2^63-1), else it is stored as an
     /// orphan. A repeated stop changes nothing.
-    private static func applyStop(chargerID: String, _ stop: StopTransactionRequest, receivedMs: Int64, in db: Database) throws -> StoreResult {
+    private static func applyStop(chargerID: String, _ stop: StopTransactionRequest, receivedMs: Int64, in db: any SQLConnection) throws -> StoreResult {
         let stopMs = stop.timestamp.milliseconds
         let reason = stop.reason?.rawValue ?? "Local"
         var resolvedFrom: Int?
-        var row = try Row.fetchOne(
-            db.cachedStatement(sql: "SELECT id, connector_id, stale, stop_ms FROM transactions WHERE id = ? AND charger_id = ? AND orphan = 0"),
+        var row = try db.fetchOne(
+            sql: "SELECT id, connector_id, stale, stop_ms FROM transactions WHERE id = ? AND charger_id = ? AND orphan = 0",
             arguments: [stop.transactionId, chargerID]
         )
         if row == nil {
-            let open = try Row.fetchAll(
-                db.cachedStatement(sql: "SELECT id, connector_id, stale, stop_ms FROM transactions WHERE charger_id = ? AND stop_ms IS NULL AND orphan = 0"),
+            let open = try db.fetchAll(
+                sql: "SELECT id, connector_id, stale, stop_ms FROM transactions WHERE charger_id = ? AND stop_ms IS NULL AND orphan = 0",
                 arguments: [chargerID]
             )
             if open.count == 1 {
@@ -272,33 +266,33 @@ enum StoreApplier {
             let wasStale: Bool = row["stale"]
             let alreadyStopped = (row["stop_ms"] as Int64?) != nil
             if !alreadyStopped {
-                try db.cachedStatement(
-                    sql: "UPDATE transactions SET stop_ms = ?, meter_stop = ?, stop_reason = ?, stop_id_tag = ?, stale = 0, updated_ms = ? WHERE id = ?"
-                ).execute(arguments: [stopMs, stop.meterStop, reason, stop.idTag, receivedMs, id])
+                try db.execute(
+                    sql: "UPDATE transactions SET stop_ms = ?, meter_stop = ?, stop_reason = ?, stop_id_tag = ?, stale = 0, updated_ms = ? WHERE id = ?",
+                    arguments: [stopMs, stop.meterStop, reason, stop.idTag, receivedMs, id])
             }
             if let data = stop.transactionData {
                 try insertSamples(chargerID: chargerID, connectorID: connectorID ?? 0, transactionID: id, data, in: db)
             }
             return .stopped(transactionID: id, wasStale: wasStale, resolvedFrom: resolvedFrom)
         }
-        let existing = try Int.fetchOne(
-            db.cachedStatement(
-                sql: "SELECT id FROM transactions WHERE charger_id = ? AND orphan = 1 AND charger_transaction_id = ? AND stop_ms = ? AND meter_stop = ?"
-            ),
+        let existing = try db.fetchValue(
+            Int.self,
+            sql: "SELECT id FROM transactions WHERE charger_id = ? AND orphan = 1 AND charger_transaction_id = ? AND stop_ms = ? AND meter_stop = ?",
             arguments: [chargerID, stop.transactionId, stopMs, stop.meterStop]
         )
         let orphanID: Int
         if let existing {
             orphanID = existing
         } else {
-            try db.cachedStatement(
+            let inserted = try db.insert(
                 sql: """
                     INSERT INTO transactions(charger_id, stop_ms, meter_stop, stop_reason, stop_id_tag, orphan, charger_transaction_id,
                         created_ms, updated_ms)
                     VALUES (?,?,?,?,?,1,?,?,?)
-                    """
-            ).execute(arguments: [chargerID, stopMs, stop.meterStop, reason, stop.idTag, stop.transactionId, receivedMs, receivedMs])
-            orphanID = Int(db.lastInsertedRowID)
+                    """,
+                arguments: [chargerID, stopMs, stop.meterStop, reason, stop.idTag, stop.transactionId, receivedMs, receivedMs])
+            guard let inserted else { throw StoreApplierError.inconsistent("orphan stop not inserted") }
+            orphanID = Int(inserted)
             if let data = stop.transactionData {
                 try insertSamples(chargerID: chargerID, connectorID: 0, transactionID: orphanID, data, in: db)
             }
@@ -308,30 +302,26 @@ enum StoreApplier {
 
     /// The transaction a MeterValues belongs to: the claimed one when this charger has it, else the connector's open
     /// transaction (chargers send 0, -1 or 2^63-1 for ids they lost), else none.
-    private static func resolveTransaction(chargerID: String, connectorID: Int, claimed: Int?, in db: Database) throws -> Int? {
+    private static func resolveTransaction(chargerID: String, connectorID: Int, claimed: Int?, in db: any SQLConnection) throws -> Int? {
         guard let claimed else { return nil }
-        if try Int.fetchOne(
-            db.cachedStatement(sql: "SELECT id FROM transactions WHERE id = ? AND charger_id = ? AND orphan = 0"),
-            arguments: [claimed, chargerID]
-        ) != nil {
+        if try db.fetchValue(Int.self, sql: "SELECT id FROM transactions WHERE id = ? AND charger_id = ? AND orphan = 0", arguments: [claimed, chargerID])
+            != nil
+        {
             return claimed
         }
-        return try Int.fetchOne(
-            db.cachedStatement(
-                sql: "SELECT id FROM transactions WHERE charger_id = ? AND connector_id = ? AND stop_ms IS NULL AND orphan = 0 ORDER BY id DESC LIMIT 1"
-            ),
+        return try db.fetchValue(
+            Int.self,
+            sql: "SELECT id FROM transactions WHERE charger_id = ? AND connector_id = ? AND stop_ms IS NULL AND orphan = 0 ORDER BY id DESC LIMIT 1",
             arguments: [chargerID, connectorID]
         )
     }
 
-    private static func insertSamples(chargerID: String, connectorID: Int, transactionID: Int?, _ meterValues: [MeterValue], in db: Database) throws {
-        let statement = try db.cachedStatement(
-            sql: """
-                INSERT INTO meter_values(charger_id, connector_id, transaction_id, at_ms, measurand, phase, location, context, format, value,
-                    unit, raw_value, raw_unit)
-                VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING
-                """
-        )
+    private static func insertSamples(chargerID: String, connectorID: Int, transactionID: Int?, _ meterValues: [MeterValue], in db: any SQLConnection) throws {
+        let sql = """
+            INSERT INTO meter_values(charger_id, connector_id, transaction_id, at_ms, measurand, phase, location, context, format, value,
+                unit, raw_value, raw_unit)
+            VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING
+            """
         for meterValue in meterValues {
             let atMs = meterValue.timestamp.milliseconds
             for sampled in meterValue.sampledValue {
@@ -344,7 +334,7 @@ enum StoreApplier {
                     context: sampled.context?.rawValue,
                     format: sampled.format?.rawValue
                 )
-                try StatementRow.execute(statement, in: db) { row in
+                try db.executeRow(sql: sql) { row in
                     row.bind(chargerID)
                     row.bind(connectorID)
                     row.bind(transactionID)
@@ -362,6 +352,18 @@ enum StoreApplier {
             }
         }
     }
+}
+
+extension StoreApplier {
+    /// The last-seen upsert: never moves `last_seen_ms` back. Two constant texts (cached statements), one per dialect.
+    static let seenSQLite = """
+        INSERT INTO chargers(id, registration, first_seen_ms, last_seen_ms, online) VALUES (?,?,?,?,?)
+        ON CONFLICT(id) DO UPDATE SET last_seen_ms = MAX(IFNULL(last_seen_ms, 0), excluded.last_seen_ms), online = excluded.online
+        """
+    static let seenPostgres = """
+        INSERT INTO chargers(id, registration, first_seen_ms, last_seen_ms, online) VALUES (?,?,?,?,?)
+        ON CONFLICT(id) DO UPDATE SET last_seen_ms = GREATEST(COALESCE(chargers.last_seen_ms, 0), excluded.last_seen_ms), online = excluded.online
+        """
 }
 
 enum StoreApplierError: Error {

@@ -1,9 +1,5 @@
 import Dispatch
 import Foundation
-import GRDB
-#if canImport(Glibc)
-import Glibc
-#endif
 import Logging
 import ServiceLifecycle
 import Shared
@@ -12,11 +8,11 @@ import Synchronization
 /// The one writer of the database: group commit.
 ///
 /// Connections submit operations and suspend; the writer takes everything queued (up to `maxBatch`), applies it in
-/// one SQLite transaction, and resumes the submitters only after that transaction committed. So a charger's
+/// one transaction (SQLite or PostgreSQL, `SQLStore.write`), and resumes the submitters only after that transaction committed. So a charger's
 /// StartTransaction, StopTransaction or MeterValues is acknowledged only once it is durable, and durability costs one
 /// commit per batch rather than one per message.
 final class StoreWriter: Service, Sendable {
-    private let database: DatabasePool
+    private let database: any SQLStore
     private let logger: Logger
     private let maxBatch: Int
     private let queue = Mutex(Queue())
@@ -60,12 +56,15 @@ final class StoreWriter: Service, Sendable {
     private let detachedDelay: Duration
     /// Batch sizes and commit latency for /metrics; nil in tests.
     private let metrics: ServerMetrics?
+    /// Told of failed and successful commits, to report an outage once; nil in tests.
+    let availability: StoreAvailability?
 
     init(
-        database: DatabasePool, logger: Logger, maxBatch: Int = 512, commitSpacing: Duration = .zero, detachedDelay: Duration = .milliseconds(20),
-        metrics: ServerMetrics? = nil
+        database: any SQLStore, logger: Logger, maxBatch: Int = 512, commitSpacing: Duration = .zero, detachedDelay: Duration = .milliseconds(20),
+        metrics: ServerMetrics? = nil, availability: StoreAvailability? = nil
     ) {
         self.metrics = metrics
+        self.availability = availability
         self.database = database
         self.logger = logger
         self.maxBatch = maxBatch
@@ -127,7 +126,7 @@ final class StoreWriter: Service, Sendable {
                 await withCheckedContinuation { (finished: CheckedContinuation<Void, Never>) in
                     // Named so per-thread figures (/proc/PID/task/*/comm, perf) can tell it from the dispatch threads.
                     Thread {
-                        _ = pthread_setname_np(pthread_self(), "store-writer")
+                        Thread.current.name = "store-writer"
                         self.loop()
                         finished.resume()
                     }.start()
@@ -226,49 +225,72 @@ final class StoreWriter: Service, Sendable {
         let operations = batch.map(\.operation)
         let clock = ContinuousClock()
         let start = clock.now
-        do {
-            // Fast path: the whole batch in one transaction. Only if some write fails is the batch replayed with one
-            // savepoint per operation, so a bad write fails alone and the others still commit. GRDB's synchronous
-            // write runs the transaction on this thread (its queue's `sync`), so no other thread wakes up.
-            let results: [Result<StoreResult, any Error>]
+        var retryDelay = Self.firstRetryDelay
+        while true {
             do {
-                results = try database.write { db in
-                    let applyStart = clock.now
-                    defer {
-                        let applied = clock.now - applyStart
-                        statistics.withLock { $0.applyNanoseconds += applied.nanoseconds }
-                    }
-                    return try operations.map { .success(try StoreApplier.apply($0, in: db)) }
+                let results = try apply(operations, clock: clock)
+                availability?.succeeded()
+                let elapsed = clock.now - start
+                statistics.withLock {
+                    $0.batches += 1
+                    $0.operations += batch.count
+                    $0.largestBatch = max($0.largestBatch, batch.count)
+                    $0.commitNanoseconds += elapsed.nanoseconds
                 }
+                metrics?.committed(batch: batch.count, nanoseconds: elapsed.nanoseconds)
+                for (item, result) in zip(batch, results) {
+                    if case .failure(let error) = result { logger.error("store write failed", metadata: ["error": "\(error)"]) }
+                    item.completion?(result)
+                }
+                return
+            } catch let error as SQLStoreError where error.isUnavailable && !gaveUpOnShutdown(since: start, clock: clock) {
+                // The database is away (PostgreSQL stopped or unreachable): keep the batch and try again, so nothing
+                // is lost and nothing is acknowledged before it is committed. Chargers time out and retry meanwhile;
+                // their retries queue behind this batch and are recognised as repeats when applied.
+                availability?.failed(error, waiting: batch.count + queue.withLock { $0.pending.count })
+                Thread.sleep(forTimeInterval: Self.seconds(retryDelay))
+                retryDelay = min(retryDelay * 2, Self.maxRetryDelay)
             } catch {
-                results = try database.write { db in
-                    operations.map { operation in
-                        Result { () throws -> StoreResult in
-                            var result = StoreResult.done
-                            try db.inSavepoint {
-                                result = try StoreApplier.apply(operation, in: db)
-                                return .commit
-                            }
-                            return result
-                        }
+                logger.error("store commit failed", metadata: ["error": "\(error)", "operations": "\(batch.count)"])
+                for item in batch { item.completion?(.failure(error)) }
+                return
+            }
+        }
+    }
+
+    static let firstRetryDelay: Duration = .milliseconds(250)
+    static let maxRetryDelay: Duration = .seconds(4)
+    /// How long a shutdown waits for an unavailable database before failing what is still queued.
+    static let shutdownPatience: Duration = .seconds(10)
+
+    /// During a shutdown, retrying an unavailable database stops after `shutdownPatience` so the process can exit.
+    private func gaveUpOnShutdown(since start: ContinuousClock.Instant, clock: ContinuousClock) -> Bool {
+        queue.withLock { $0.closed } && clock.now - start > Self.shutdownPatience
+    }
+
+    /// The batch in one transaction. Only if some write fails is it replayed with one savepoint per operation, so a
+    /// bad write fails alone and the others still commit. `writeBlocking` runs SQLite's transaction on this thread
+    /// (GRDB's synchronous write), so no other thread wakes up for it.
+    private func apply(_ operations: [StoreOperation], clock: ContinuousClock) throws -> [Result<StoreResult, any Error>] {
+        do {
+            return try database.writeBlocking { db in
+                let applyStart = clock.now
+                defer {
+                    let applied = clock.now - applyStart
+                    self.statistics.withLock { $0.applyNanoseconds += applied.nanoseconds }
+                }
+                return try operations.map { .success(try StoreApplier.apply($0, in: db)) }
+            }
+        } catch let error as SQLStoreError where error.isUnavailable {
+            throw error
+        } catch {
+            return try database.writeBlocking { db in
+                operations.map { operation in
+                    Result { () throws -> StoreResult in
+                        try db.inSavepoint { try StoreApplier.apply(operation, in: db) }
                     }
                 }
             }
-            let elapsed = clock.now - start
-            statistics.withLock {
-                $0.batches += 1
-                $0.operations += batch.count
-                $0.largestBatch = max($0.largestBatch, batch.count)
-                $0.commitNanoseconds += elapsed.nanoseconds
-            }
-            metrics?.committed(batch: batch.count, nanoseconds: elapsed.nanoseconds)
-            for (item, result) in zip(batch, results) {
-                if case .failure(let error) = result { logger.error("store write failed", metadata: ["error": "\(error)"]) }
-                item.completion?(result)
-            }
-        } catch {
-            logger.error("store commit failed", metadata: ["error": "\(error)", "operations": "\(batch.count)"])
-            for item in batch { item.completion?(.failure(error)) }
         }
     }
 

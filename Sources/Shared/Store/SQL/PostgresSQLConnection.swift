@@ -1,0 +1,170 @@
+import Foundation
+import Logging
+import NIOCore
+import PostgresNIO
+import Synchronization
+
+/// `SQLConnection` over one postgres-nio connection. Every call waits for its future, so it must run on a thread
+/// that is not an event loop (the store's thread pool, `PostgresSQLStore`). The SQL arrives in the shared dialect and
+/// has its `?` placeholders rewritten to `$1, $2, ...`.
+public final class PostgresSQLConnection: SQLConnection, Sendable {
+    public let connection: PostgresConnection
+    private let logger: Logger
+
+    init(connection: PostgresConnection, logger: Logger) {
+        self.connection = connection
+        self.logger = logger
+    }
+
+    public var dialect: SQLDialect { .postgres }
+
+    /// Rewritten texts by original text: the writer's statements are a few dozen constant strings.
+    private static let rewritten = Mutex<[String: String]>([:])
+
+    /// `?` → `$n`, outside quoted literals and identifiers.
+    static func numberPlaceholders(_ sql: String) -> String {
+        if let cached = rewritten.withLock({ $0[sql] }) { return cached }
+        var result = ""
+        result.reserveCapacity(sql.utf8.count + 16)
+        var number = 0
+        var quote: Character?
+        for character in sql {
+            if let open = quote {
+                if character == open { quote = nil }
+                result.append(character)
+            } else if character == "'" || character == "\"" {
+                quote = character
+                result.append(character)
+            } else if character == "?" {
+                number += 1
+                result += "$\(number)"
+            } else {
+                result.append(character)
+            }
+        }
+        rewritten.withLock { cache in
+            if cache.count < 4096 { cache[sql] = result }  // bounded: dynamic report queries vary
+        }
+        return result
+    }
+
+    private func run(_ sql: String, _ bindings: PostgresBindings) throws -> PostgresQueryResult {
+        let query = PostgresQuery(unsafeSQL: Self.numberPlaceholders(sql), binds: bindings)
+        return try connection.query(query, logger: logger).wait()
+    }
+
+    private static func bindings(_ arguments: SQLArguments) -> PostgresBindings {
+        var binder = SQLRowBinder(postgresCapacity: arguments.values.count)
+        for value in arguments.values { binder.bind(value) }
+        return binder.postgres ?? PostgresBindings()
+    }
+
+    @discardableResult
+    public func execute(sql: String, arguments: SQLArguments) throws -> Int {
+        try run(sql, Self.bindings(arguments)).metadata.rows ?? 0
+    }
+
+    @discardableResult
+    public func executeRow(sql: String, _ bind: (inout SQLRowBinder) -> Void) throws -> Int {
+        var binder = SQLRowBinder(postgresCapacity: 16)
+        bind(&binder)
+        return try run(sql, binder.postgres ?? PostgresBindings()).metadata.rows ?? 0
+    }
+
+    public func insert(sql: String, arguments: SQLArguments) throws -> Int64? {
+        let rows = try Self.decode(run(sql + " RETURNING id", Self.bindings(arguments)))
+        return rows.first.flatMap { $0.values.first.flatMap(Int64.init(sqlValue:)) }
+    }
+
+    public func fetchAll(sql: String, arguments: SQLArguments) throws -> [SQLRow] {
+        try Self.decode(run(sql, Self.bindings(arguments)))
+    }
+
+    public func executeScript(_ sql: String) throws {
+        // postgres-nio prepares every query, and a prepared statement holds one command: run them one by one.
+        for statement in Self.statements(sql) {
+            _ = try connection.query(PostgresQuery(unsafeSQL: statement), logger: logger).wait()
+        }
+    }
+
+    /// Splits a script at top-level semicolons (not inside quotes or `$$` bodies).
+    static func statements(_ sql: String) -> [String] {
+        var result: [String] = []
+        var current = ""
+        var quote: Character?
+        var dollar = false
+        var previous: Character = " "
+        for character in sql {
+            if dollar {
+                if character == "$" && previous == "$" { dollar = false }
+            } else if let open = quote {
+                if character == open { quote = nil }
+            } else if character == "'" || character == "\"" {
+                quote = character
+            } else if character == "$" && previous == "$" {
+                dollar = true
+            } else if character == ";" {
+                let trimmed = current.trimmingCharacters(in: .whitespacesAndNewlines)
+                if !trimmed.isEmpty { result.append(trimmed) }
+                current = ""
+                previous = " "
+                continue
+            }
+            current.append(character)
+            previous = character == "$" && previous == "$" ? " " : character
+        }
+        let trimmed = current.trimmingCharacters(in: .whitespacesAndNewlines)
+        if !trimmed.isEmpty { result.append(trimmed) }
+        return result
+    }
+
+    private static let savepointNumber = Mutex(0)
+
+    public func inSavepoint<T>(_ body: () throws -> T) throws -> T {
+        let name = "sp\(Self.savepointNumber.withLock { n in n += 1; return n })"
+        try executeScript("SAVEPOINT \(name)")
+        do {
+            let result = try body()
+            try executeScript("RELEASE SAVEPOINT \(name)")
+            return result
+        } catch {
+            try executeScript("ROLLBACK TO SAVEPOINT \(name); RELEASE SAVEPOINT \(name)")
+            throw error
+        }
+    }
+
+    static func decode(_ result: PostgresQueryResult) throws -> [SQLRow] {
+        var rows: [SQLRow] = []
+        var columns: [String]?
+        for row in result.rows {
+            var values: [SQLValue] = []
+            var names: [String] = []
+            for cell in row {
+                if columns == nil { names.append(cell.columnName) }
+                values.append(try decode(cell))
+            }
+            if columns == nil { columns = names }
+            rows.append(SQLRow(columns: columns ?? names, values: values))
+        }
+        return rows
+    }
+
+    private static func decode(_ cell: PostgresCell) throws -> SQLValue {
+        guard cell.bytes != nil else { return .null }
+        switch cell.dataType {
+        case .int2, .int4, .int8, .oid: return .integer(try cell.decode(Int64.self))
+        case .float4, .float8: return .real(try cell.decode(Double.self))
+        case .bool: return .integer(try cell.decode(Bool.self) ? 1 : 0)
+        case .bytea:
+            let buffer = try cell.decode(ByteBuffer.self)
+            return .blob(Array(buffer.readableBytesView))
+        case .numeric:
+            // SUM and AVG over BIGINT give NUMERIC: an integer when it is one, else a double.
+            let decimal = try cell.decode(Decimal.self)
+            let double = NSDecimalNumber(decimal: decimal).doubleValue
+            if let integer = Int64(exactly: double), Decimal(integer) == decimal { return .integer(integer) }
+            return .real(double)
+        default: return .text(try cell.decode(String.self))
+        }
+    }
+}
