@@ -8,7 +8,7 @@ enum StoreApplier {
         switch operation {
         case .frame(let frame):
             let repairs = frame.repairs.isEmpty ? nil : JSONValue.array(frame.repairs.map(\.json)).serialized()
-            try db.executeRow(
+            try db.appendRow(
                 sql: "INSERT INTO frames(charger_id, direction, at_ms, message_type, action, message_id, text, repairs) VALUES (?,?,?,?,?,?,?,?)"
             ) { row in
                 row.bind(frame.chargerID)
@@ -145,7 +145,7 @@ enum StoreApplier {
         case .event(let event):
             var detail = event.detail.objectValue ?? JSONObject()
             detail["event"] = nil
-            try db.executeRow(sql: "INSERT INTO events(at_ms, charger_id, kind, detail) VALUES (?,?,?,?)") { row in
+            try db.appendRow(sql: "INSERT INTO events(at_ms, charger_id, kind, detail) VALUES (?,?,?,?)") { row in
                 row.bind(event.atMs)
                 row.bind(event.chargerID)
                 row.bind(event.kind.rawValue)
@@ -334,7 +334,7 @@ enum StoreApplier {
                     context: sampled.context?.rawValue,
                     format: sampled.format?.rawValue
                 )
-                try db.executeRow(sql: sql) { row in
+                try db.appendRow(sql: sql) { row in
                     row.bind(chargerID)
                     row.bind(connectorID)
                     row.bind(transactionID)
