@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import Logging
 import NIOCore
@@ -54,7 +55,18 @@ public final class PostgresSQLConnection: SQLConnection, Sendable {
     private func run(_ sql: String, _ bindings: PostgresBindings) throws -> PostgresQueryResult {
         try drain()
         let query = PostgresQuery(unsafeSQL: Self.numberPlaceholders(sql), binds: bindings)
-        return try connection.query(query, logger: logger).wait()
+        return try answer(connection.query(query, logger: logger))
+    }
+
+    /// Waits for a query's future. postgres-nio never completes the future of a query sent on a connection that has
+    /// just closed (PostgreSQL stopped), so the wait checks the connection every second rather than trusting it.
+    private func answer<T: Sendable>(_ future: EventLoopFuture<T>) throws -> T {
+        let done = DispatchSemaphore(value: 0)
+        future.whenComplete { _ in done.signal() }
+        while done.wait(timeout: .now() + (connection.isClosed ? 0.05 : 1)) == .timedOut {
+            if connection.isClosed { throw SQLStoreError.unavailable("the connection to PostgreSQL closed") }
+        }
+        return try future.wait()
     }
 
     /// Waits for every pipelined statement; throws the first one's error. postgres-nio runs a connection's queries
@@ -66,7 +78,13 @@ public final class PostgresSQLConnection: SQLConnection, Sendable {
         }
         var firstError: (any Error)?
         for future in futures {
-            do { _ = try future.wait() } catch { firstError = firstError ?? error }
+            do {
+                _ = try answer(future)
+            } catch let error as SQLStoreError where error.isUnavailable {
+                throw error  // the rest would only wait for the same closed connection
+            } catch {
+                firstError = firstError ?? error
+            }
         }
         if let firstError { throw firstError }
     }
@@ -113,7 +131,7 @@ public final class PostgresSQLConnection: SQLConnection, Sendable {
         if sql.hasPrefix("ROLLBACK") { try? drain() } else { try drain() }
         // postgres-nio prepares every query, and a prepared statement holds one command: run them one by one.
         for statement in Self.statements(sql) {
-            _ = try connection.query(PostgresQuery(unsafeSQL: statement), logger: logger).wait()
+            _ = try answer(connection.query(PostgresQuery(unsafeSQL: statement), logger: logger))
         }
     }
 
