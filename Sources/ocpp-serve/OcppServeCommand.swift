@@ -12,7 +12,7 @@ import UnixSignals
 struct OcppServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ocpp-serve",
-        abstract: "The OCPP 1.6J central system: chargers connect over WebSocket; every message is answered and stored in SQLite.",
+        abstract: "The OCPP 1.6J central system: chargers connect over WebSocket; every message is answered and stored in SQLite or PostgreSQL.",
         discussion: """
             Chargers connect to ws://HOST:PORT/<any path>/<chargePointId> offering the subprotocol ocpp1.6.
             A refused handshake gets HTTP 400 (the log says why); GET /health on the same port answers "ok".
@@ -30,6 +30,11 @@ struct OcppServeCommand: AsyncParsableCommand {
             --tls-key and --tls-client-ca for new handshakes (connected chargers stay); a file that does not load keeps \
             the previous ones and logs an error. With --tls-cert, --http is served over https with the same certificate.
             Transaction messages are acknowledged only after they are committed (group commit, WAL).
+            PostgreSQL (--db postgres://...): the same tables and migrations; if the database goes away while the \
+            server runs, chargers stay connected, Heartbeats and statuses are still answered, transaction messages \
+            wait unanswered while the writer retries (chargers time out and retry; repeats are recognised), the outage \
+            is logged once, published as store-unavailable/store-available events and shown as ocpp_store_up; the \
+            server reconnects by itself.
             Messages are answered in order, one at a time per charger; a message over --max-message closes the
             socket with 1009, a charger that has not answered the previous ping by the next one with 1001.
             SIGINT/SIGTERM: stop accepting, close chargers with 1001 "server shutting down", commit what is queued, exit 0.

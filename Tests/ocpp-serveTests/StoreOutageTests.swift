@@ -52,10 +52,11 @@ import Testing
         #expect(server.process.isRunning, "the server is still running after 30 s without its database")
         try TestPostgres.restart(cluster)
         restarted.withLock { $0 = ContinuousClock.now }
-        let recovered = try await Self.waitUntil(seconds: 30) { server.stderr.contains { $0.contains("database available again") } }
-        #expect(recovered, "recovered by itself: \(server.stderr.suffix(5))")
+        let recovered = try await Self.waitUntil(seconds: 90) { server.stderr.contains { $0.contains("database available again") } }
+        #expect(recovered, "recovered by itself: \(server.stderr.suffix(10))")
 
-        try await scripted.value
+        let scriptedOutcome = await scripted.result
+        if case .failure(let error) = scriptedOutcome { Issue.record("scripted charger: \(error); server: \(server.stderr.suffix(10))") }
         let o = observed.withLock { $0 }
         #expect((o.heartbeatSeconds ?? 99) < 5, "a Heartbeat is answered during the outage")
         let restartedAt = try #require(restarted.withLock { $0 })

@@ -8,7 +8,7 @@ enum StoreApplier {
         switch operation {
         case .frame(let frame):
             let repairs = frame.repairs.isEmpty ? nil : JSONValue.array(frame.repairs.map(\.json)).serialized()
-            try db.executeRow(
+            try db.appendRow(
                 sql: "INSERT INTO frames(charger_id, direction, at_ms, message_type, action, message_id, text, repairs) VALUES (?,?,?,?,?,?,?,?)"
             ) { row in
                 row.bind(frame.chargerID)
@@ -145,7 +145,7 @@ enum StoreApplier {
         case .event(let event):
             var detail = event.detail.objectValue ?? JSONObject()
             detail["event"] = nil
-            try db.executeRow(sql: "INSERT INTO events(at_ms, charger_id, kind, detail) VALUES (?,?,?,?)") { row in
+            try db.appendRow(sql: "INSERT INTO events(at_ms, charger_id, kind, detail) VALUES (?,?,?,?)") { row in
                 row.bind(event.atMs)
                 row.bind(event.chargerID)
                 row.bind(event.kind.rawValue)
@@ -317,15 +317,12 @@ enum StoreApplier {
     }
 
     private static func insertSamples(chargerID: String, connectorID: Int, transactionID: Int?, _ meterValues: [MeterValue], in db: any SQLConnection) throws {
-        let sql = """
-            INSERT INTO meter_values(charger_id, connector_id, transaction_id, at_ms, measurand, phase, location, context, format, value,
-                unit, raw_value, raw_unit)
-            VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING
-            """
+        var samples: [(atMs: Int64, sample: NormalizedSample)] = []
+        samples.reserveCapacity(meterValues.reduce(0) { $0 + $1.sampledValue.count })
         for meterValue in meterValues {
             let atMs = meterValue.timestamp.milliseconds
             for sampled in meterValue.sampledValue {
-                let sample = NormalizedSample(
+                samples.append((atMs, NormalizedSample(
                     value: sampled.value,
                     unit: sampled.unit?.rawValue,
                     measurand: sampled.measurand?.rawValue,
@@ -333,25 +330,49 @@ enum StoreApplier {
                     location: sampled.location?.rawValue,
                     context: sampled.context?.rawValue,
                     format: sampled.format?.rawValue
-                )
-                try db.executeRow(sql: sql) { row in
-                    row.bind(chargerID)
-                    row.bind(connectorID)
-                    row.bind(transactionID)
-                    row.bind(atMs)
-                    row.bind(sample.measurand)
-                    row.bind(sample.phase ?? "")
-                    row.bind(sample.location)
-                    row.bind(sample.context)
-                    row.bind(sample.format)
-                    row.bind(sample.doubleValue)
-                    row.bind(sample.unit)
-                    row.bind(sample.rawValue)
-                    row.bind(sample.rawUnit)
-                }
+                )))
+            }
+        }
+        func bind(_ row: inout SQLRowBinder, _ atMs: Int64, _ sample: NormalizedSample) {
+            row.bind(chargerID)
+            row.bind(connectorID)
+            row.bind(transactionID)
+            row.bind(atMs)
+            row.bind(sample.measurand)
+            row.bind(sample.phase ?? "")
+            row.bind(sample.location)
+            row.bind(sample.context)
+            row.bind(sample.format)
+            row.bind(sample.doubleValue)
+            row.bind(sample.unit)
+            row.bind(sample.rawValue)
+            row.bind(sample.rawUnit)
+        }
+        // SQLite: one cached statement stepped per sample is cheapest. PostgreSQL parses and plans every statement it
+        // is sent, so a MeterValues goes as one multi-row INSERT.
+        if db.dialect == .postgres, samples.count > 1 {
+            try db.appendRow(sql: Self.sampleInsert(rows: samples.count)) { row in
+                for (atMs, sample) in samples { bind(&row, atMs, sample) }
+            }
+        } else {
+            for (atMs, sample) in samples {
+                try db.appendRow(sql: Self.sampleInsert(rows: 1)) { row in bind(&row, atMs, sample) }
             }
         }
     }
+
+    /// The INSERT of `rows` samples; the one-row text is built once.
+    private static func sampleInsert(rows: Int) -> String {
+        rows == 1 ? oneSampleInsert : sampleInsertPrefix + Array(repeating: sampleRow, count: rows).joined(separator: ",") + " ON CONFLICT DO NOTHING"
+    }
+
+    private static let sampleInsertPrefix = """
+        INSERT INTO meter_values(charger_id, connector_id, transaction_id, at_ms, measurand, phase, location, context, format, value,
+            unit, raw_value, raw_unit)
+        VALUES
+        """
+    private static let sampleRow = "(?,?,?,?,?,?,?,?,?,?,?,?,?)"
+    private static let oneSampleInsert = sampleInsertPrefix + " " + sampleRow + " ON CONFLICT DO NOTHING"
 }
 
 extension StoreApplier {

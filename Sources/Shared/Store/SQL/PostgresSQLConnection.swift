@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import Logging
 import NIOCore
@@ -48,9 +49,54 @@ public final class PostgresSQLConnection: SQLConnection, Sendable {
         return result
     }
 
+    /// Statements sent by `appendRow` whose answers have not been read yet, oldest first.
+    private let pipelined = Mutex<[EventLoopFuture<PostgresQueryResult>]>([])
+
     private func run(_ sql: String, _ bindings: PostgresBindings) throws -> PostgresQueryResult {
+        try drain()
         let query = PostgresQuery(unsafeSQL: Self.numberPlaceholders(sql), binds: bindings)
-        return try connection.query(query, logger: logger).wait()
+        return try answer(connection.query(query, logger: logger))
+    }
+
+    /// Waits for a query's future. postgres-nio never completes the future of a query sent on a connection that has
+    /// just closed (PostgreSQL stopped), so the wait checks the connection every second rather than trusting it.
+    private func answer<T: Sendable>(_ future: EventLoopFuture<T>) throws -> T {
+        let done = DispatchSemaphore(value: 0)
+        future.whenComplete { _ in done.signal() }
+        while done.wait(timeout: .now() + (connection.isClosed ? 0.05 : 1)) == .timedOut {
+            if connection.isClosed { throw SQLStoreError.unavailable("the connection to PostgreSQL closed") }
+        }
+        return try future.wait()
+    }
+
+    /// Waits for every pipelined statement; throws the first one's error. postgres-nio runs a connection's queries
+    /// in the order they were sent, so whatever runs next sees their effects.
+    private func drain() throws {
+        let futures = pipelined.withLock { pipelined in
+            defer { pipelined = [] }
+            return pipelined
+        }
+        var firstError: (any Error)?
+        for future in futures {
+            do {
+                _ = try answer(future)
+            } catch let error as SQLStoreError where error.isUnavailable {
+                throw error  // the rest would only wait for the same closed connection
+            } catch {
+                firstError = firstError ?? error
+            }
+        }
+        if let firstError { throw firstError }
+    }
+
+    /// One round trip per statement stays, but this thread no longer waits for each: the event loop sends the next
+    /// as soon as the previous is answered, and the writer's thread wakes once per batch instead of once per row.
+    public func appendRow(sql: String, _ bind: (inout SQLRowBinder) -> Void) throws {
+        var binder = SQLRowBinder(postgresCapacity: 16)
+        bind(&binder)
+        let query = PostgresQuery(unsafeSQL: Self.numberPlaceholders(sql), binds: binder.postgres ?? PostgresBindings())
+        let future = connection.query(query, logger: logger)
+        pipelined.withLock { $0.append(future) }
     }
 
     private static func bindings(_ arguments: SQLArguments) -> PostgresBindings {
@@ -81,9 +127,11 @@ public final class PostgresSQLConnection: SQLConnection, Sendable {
     }
 
     public func executeScript(_ sql: String) throws {
+        // A rollback must run even when a pipelined statement failed (that failure is why it runs).
+        if sql.hasPrefix("ROLLBACK") { try? drain() } else { try drain() }
         // postgres-nio prepares every query, and a prepared statement holds one command: run them one by one.
         for statement in Self.statements(sql) {
-            _ = try connection.query(PostgresQuery(unsafeSQL: statement), logger: logger).wait()
+            _ = try answer(connection.query(PostgresQuery(unsafeSQL: statement), logger: logger))
         }
     }
 

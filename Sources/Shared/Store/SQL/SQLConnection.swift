@@ -24,6 +24,11 @@ public protocol SQLConnection {
     @discardableResult
     func executeRow(sql: String, _ bind: (inout SQLRowBinder) -> Void) throws -> Int
 
+    /// Like `executeRow`, for a write whose outcome the caller does not need at once (the hot inserts: frames,
+    /// samples, events). PostgreSQL sends it without waiting for its answer (a pipeline: the next statement that
+    /// needs an answer, or the COMMIT, waits for all of them and reports the first error); SQLite runs it at once.
+    func appendRow(sql: String, _ bind: (inout SQLRowBinder) -> Void) throws
+
     /// Inserts one row and returns its `id` (the table's integer primary key); nil when nothing was inserted
     /// (`ON CONFLICT DO NOTHING`).
     func insert(sql: String, arguments: SQLArguments) throws -> Int64?
@@ -38,6 +43,10 @@ public protocol SQLConnection {
 }
 
 extension SQLConnection {
+    public func appendRow(sql: String, _ bind: (inout SQLRowBinder) -> Void) throws {
+        try executeRow(sql: sql, bind)
+    }
+
     @discardableResult
     public func execute(sql: String) throws -> Int { try execute(sql: sql, arguments: []) }
 
