@@ -4,36 +4,36 @@ import Synchronization
 import Testing
 
 /// Which store a parameterised test runs on.
-enum TestStore: String, Sendable, CaseIterable, CustomTestStringConvertible {
+public enum TestStore: String, Sendable, CaseIterable, CustomTestStringConvertible {
     case sqlite
     case postgres
 
-    var testDescription: String { rawValue }
+    public var testDescription: String { rawValue }
 }
 
-/// A throwaway PostgreSQL cluster for the tests: `initdb` into a temp directory, `pg_ctl` on a random loopback port
+/// A throwaway PostgreSQL cluster for the tests (shared by the ocpp-serve and ocpp-report test targets): `initdb` into a temp directory, `pg_ctl` on a random loopback port
 /// with trust authentication, stopped when the test process exits; one database per test (`CREATE DATABASE`).
 /// With `OCPP_TEST_PG_URL` set (a URL whose user may create databases) that server is used instead.
 /// Without PostgreSQL binaries the PostgreSQL cases fail, loudly: `.ci/run` installs Debian's `postgresql`.
-enum TestPostgres {
-    struct Cluster: Sendable {
-        var host: String
-        var port: Int
-        var user: String
-        var password: String?
-        var directory: String?
+public enum TestPostgres {
+    public struct Cluster: Sendable {
+        public var host: String
+        public var port: Int
+        public var user: String
+        public var password: String?
+        public var directory: String?
     }
 
     private static let cluster = Mutex<Result<Cluster, TestPostgresError>?>(nil)
     private static let counter = Mutex(0)
 
-    static let binDirectory: String = {
+    public static let binDirectory: String = {
         let candidates = (15...18).reversed().map { "/usr/lib/postgresql/\($0)/bin" }
         return candidates.first { FileManager.default.isExecutableFile(atPath: "\($0)/initdb") } ?? "/usr/lib/postgresql/15/bin"
     }()
 
     /// A fresh, empty database's URL (`postgres://...`), for `--db`.
-    static func newDatabaseURL() throws -> String {
+    public static func newDatabaseURL() throws -> String {
         let cluster = try sharedCluster()
         let name = "ocpp_test_\(ProcessInfo.processInfo.processIdentifier)_\(counter.withLock { n in n += 1; return n })"
         try psql(cluster, database: "postgres", "CREATE DATABASE \(name)")
@@ -42,7 +42,7 @@ enum TestPostgres {
     }
 
     /// `--db` for `store`: the SQLite file in `directory`, or a new PostgreSQL database.
-    static func databaseArgument(_ store: TestStore, directory: URL) throws -> String {
+    public static func databaseArgument(_ store: TestStore, directory: URL) throws -> String {
         switch store {
         case .sqlite: directory.appendingPathComponent("ocpp.sqlite").path
         case .postgres: try newDatabaseURL()
@@ -51,7 +51,7 @@ enum TestPostgres {
 
     /// Runs SQL through `psql` (output: unaligned tuples).
     @discardableResult
-    static func psql(_ cluster: Cluster, database: String, _ sql: String) throws -> String {
+    public static func psql(_ cluster: Cluster, database: String, _ sql: String) throws -> String {
         var environment = ProcessInfo.processInfo.environment
         if let password = cluster.password { environment["PGPASSWORD"] = password }
         let psqlPath = FileManager.default.isExecutableFile(atPath: "\(binDirectory)/psql") ? "\(binDirectory)/psql" : "/usr/bin/psql"
@@ -64,13 +64,13 @@ enum TestPostgres {
     }
 
     /// SQL on the database a `postgres://` URL names (tests reading what the server stored).
-    static func query(url: String, _ sql: String) throws -> String {
+    public static func query(url: String, _ sql: String) throws -> String {
         let cluster = try sharedCluster()
         guard let database = URLComponents(string: url)?.path.dropFirst() else { throw TestPostgresError("bad URL \(url)") }
         return try psql(cluster, database: String(database), sql).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    static func sharedCluster() throws -> Cluster {
+    public static func sharedCluster() throws -> Cluster {
         try cluster.withLock { state in
             if state == nil { state = Result { () throws(TestPostgresError) in try start() } }
             guard let state else { throw TestPostgresError("no cluster") }
@@ -132,7 +132,7 @@ enum TestPostgres {
     }
 
     /// `detached`: output to /dev/null, for `pg_ctl start`, whose server inherits (and would hold open) a pipe.
-    static func run(_ tool: String, _ arguments: [String], environment: [String: String]? = nil, detached: Bool = false) throws -> (Int32, String) {
+    public static func run(_ tool: String, _ arguments: [String], environment: [String: String]? = nil, detached: Bool = false) throws -> (Int32, String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: tool)
         process.arguments = arguments
@@ -152,7 +152,7 @@ enum TestPostgres {
     }
 }
 
-struct TestPostgresError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
+public struct TestPostgresError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
 }
