@@ -132,28 +132,17 @@ struct ReportStore {
         if let current { body(current, stats) }
     }
 
-    /// The first (`first`) or last SoC sample per transaction in the id range. Ties on the time go to the smallest
-    /// value on both engines: SQLite's bare column comes from the first row reaching the min()/max() in the index's
-    /// order (time, then value); PostgreSQL has no bare columns and says the same with DISTINCT ON.
-    static func socSQL(_ dialect: SQLDialect, first: Bool) -> String {
-        let filter = """
-            WHERE measurand = 'SoC' AND phase = '' AND transaction_id BETWEEN ? AND ? AND transaction_id IS NOT NULL
-                AND \(StoreSchema.reportMeasurands) AND value IS NOT NULL
-            """
-        switch dialect {
-        case .sqlite:
-            return """
-                SELECT transaction_id, \(first ? "min" : "max")(at_ms), value FROM meter_values\(reportIndexHint(dialect))
-                \(filter)
-                GROUP BY transaction_id
-                """
-        case .postgres:
-            return """
-                SELECT DISTINCT ON (transaction_id) transaction_id, at_ms, value FROM meter_values
-                \(filter)
-                ORDER BY transaction_id, at_ms\(first ? "" : " DESC"), value, location
-                """
-        }
+    /// The SoC samples of the transactions with ids in `?...?`, in (transaction, time, value) order from the covering
+    /// index: one ordered pass gives each transaction's first and last sample on both engines. (SQLite's bare columns
+    /// beside min()/max() have no PostgreSQL spelling but DISTINCT ON, whose descending last-sample order needed a
+    /// sort there.)
+    static func socScanSQL(_ dialect: SQLDialect) -> String {
+        """
+        SELECT transaction_id, at_ms, value FROM meter_values\(reportIndexHint(dialect))
+        WHERE measurand = 'SoC' AND phase = '' AND transaction_id BETWEEN ? AND ? AND transaction_id IS NOT NULL
+            AND \(StoreSchema.reportMeasurands) AND value IS NOT NULL
+        ORDER BY transaction_id, at_ms, value
+        """
     }
 
     /// Max power and first/last SoC per transaction: GROUP BY in the covering index's own order (measurand, phase,
@@ -190,16 +179,27 @@ struct ReportStore {
             let id: Int64 = row[0]
             if wanted.contains(id), power[id] == nil, let p = row[1] as Double? { power[id] = p }
         }
+        // First and last SoC: the first sample, and the first at the last instant (the lowest value on a tie, as
+        // SQLite's min()/max() with a bare column gave before).
         var soc: [Int64: (Double?, Double?)] = [:]
-        for first in [true, false] {
-            try db.forEachRow(sql: Self.socSQL(dialect, first: first), arguments: [low, high]) { row in
-                let id: Int64 = row[0]
-                guard wanted.contains(id) else { return }
-                var entry = soc[id] ?? (nil, nil)
-                if first { entry.0 = row[2] } else { entry.1 = row[2] }
-                soc[id] = entry
+        var current: Int64?
+        var first = 0.0
+        var last = (atMs: Int64(0), value: 0.0)
+        try db.forEachRow(sql: Self.socScanSQL(dialect), arguments: [low, high]) { row in
+            let id: Int64 = row[0]
+            guard wanted.contains(id) else { return }
+            let at: Int64 = row[1]
+            let value: Double = row[2]
+            if id != current {
+                if let current { soc[current] = (first, last.value) }
+                current = id
+                first = value
+                last = (at, value)
+            } else if at > last.atMs {
+                last = (at, value)
             }
         }
+        if let current { soc[current] = (first, last.value) }
         for id in Set(power.keys).union(soc.keys) {
             body(id, power[id], soc[id]?.0, soc[id]?.1)
         }
