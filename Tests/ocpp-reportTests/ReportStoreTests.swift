@@ -124,36 +124,38 @@ import Testing
         var outputs: [String] = []
         for engine in TestStore.allCases {
             let text = try await Self.withDatabase(engine) { store in
-            try await store.write { db in
-                try db.execute(sql: "INSERT INTO chargers(id, first_seen_ms) VALUES ('cp-b', 0), ('CP_a', 0), ('Cp1', 0)")
-                try db.execute(
-                    sql: """
-                        INSERT INTO meter_values(charger_id, connector_id, transaction_id, at_ms, measurand, phase, location, context, format,
-                            value, unit, raw_value) VALUES ('CP1', 1, 1, 601000, 'SoC', '', 'EV', 'Sample.Periodic', 'Raw', 29.5, 'Percent', ''),
-                            ('CP1', 1, 1, 1000, 'SoC', '', 'EV', 'Sample.Periodic', 'Raw', 21.5, 'Percent', '')
-                        """
-                )
-                try db.execute(
-                    sql: """
-                        INSERT INTO status_history(charger_id, connector_id, status, error_code, at_ms, received_ms)
-                        VALUES ('CP2', 2, 'Available', 'NoError', -5000, -5000), ('CP2', 1, 'Unavailable', 'NoError', -4000, -4000),
-                               ('CP2', 0, 'Faulted', 'PowerMeterFailure', -3000, -3000)
-                        """
-                )
-                try db.execute(sql: "INSERT INTO events(at_ms, charger_id, kind) VALUES (-10000, 'CP1', 'connect'), (500000, 'CP1', 'disconnect')")
-            }
-            let window = ReportWindow(sinceMs: 0, untilMs: 1_000_000)
-            return try await store.read { db in
-                let builder = ReportBuilder(store: ReportStore(db), nowMs: 2_000_000)
-                let curve = try #require(try ReportStore(db).curveSamples(transaction: 1))
-                return [
-                    ReportTable(sessions: try builder.sessions(.all, charger: nil)).csv,
-                    ReportTable(sessions: try builder.sessions(window, charger: nil)).json,
-                    ReportTable(summary: try builder.summary(window, charger: nil)).csv,
-                    ReportTable(summary: try builder.summary(.all, charger: nil)).json,
-                    ReportTable(curve: CurveBuilder.points(curve.0, samples: curve.1)).csv,
-                ].joined(separator: "\n--\n")
-            }
+                try await store.write { db in
+                    try db.execute(sql: "INSERT INTO chargers(id, first_seen_ms) VALUES ('cp-b', 0), ('CP_a', 0), ('Cp1', 0)")
+                    try db.execute(
+                        sql: """
+                            INSERT INTO meter_values(charger_id, connector_id, transaction_id, at_ms, measurand, phase, location, context, format,
+                                value, unit, raw_value) VALUES ('CP1', 1, 1, 601000, 'SoC', '', 'EV', 'Sample.Periodic', 'Raw', 29.5, 'Percent', ''),
+                                ('CP1', 1, 1, 1000, 'SoC', '', 'EV', 'Sample.Periodic', 'Raw', 21.5, 'Percent', '')
+                            """
+                    )
+                    try db.execute(
+                        sql: """
+                            INSERT INTO status_history(charger_id, connector_id, status, error_code, at_ms, received_ms)
+                            VALUES ('CP2', 2, 'Available', 'NoError', -5000, -5000), ('CP2', 1, 'Unavailable', 'NoError', -4000, -4000),
+                                   ('CP2', 0, 'Faulted', 'PowerMeterFailure', -3000, -3000)
+                            """
+                    )
+                    try db.execute(
+                        sql: "INSERT INTO events(at_ms, charger_id, kind) VALUES (-10000, 'CP1', 'connect'), (500000, 'CP1', 'disconnect')"
+                    )
+                }
+                let window = ReportWindow(sinceMs: 0, untilMs: 1_000_000)
+                return try await store.read { db in
+                    let builder = ReportBuilder(store: ReportStore(db), nowMs: 2_000_000)
+                    let curve = try #require(try ReportStore(db).curveSamples(transaction: 1))
+                    return [
+                        ReportTable(sessions: try builder.sessions(.all, charger: nil)).csv,
+                        ReportTable(sessions: try builder.sessions(window, charger: nil)).json,
+                        ReportTable(summary: try builder.summary(window, charger: nil)).csv,
+                        ReportTable(summary: try builder.summary(.all, charger: nil)).json,
+                        ReportTable(curve: CurveBuilder.points(curve.0, samples: curve.1)).csv,
+                    ].joined(separator: "\n--\n")
+                }
             }
             outputs.append(text)
         }
@@ -165,7 +167,9 @@ import Testing
     @Test func theRegisterScanReadsTheReportIndexInOrderOnSQLite() async throws {
         let rows = try await Self.withDatabase(.sqlite) { store in
             try await store.read { db in
-                try db.fetchAll(sql: "EXPLAIN QUERY PLAN " + ReportStore.registerScanSQL(.sqlite), arguments: [1, 2]).map { $0["detail"] as String? ?? "" }
+                try db.fetchAll(sql: "EXPLAIN QUERY PLAN " + ReportStore.registerScanSQL(.sqlite), arguments: [1, 2]).map {
+                    $0["detail"] as String? ?? ""
+                }
             }
         }
         #expect(rows.contains { $0.contains("COVERING INDEX meter_values_report") }, "\(rows)")

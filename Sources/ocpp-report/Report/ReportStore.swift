@@ -329,7 +329,10 @@ struct ReportStore {
     /// The latest time in the data (charger clock): a window reaching into the future ends here or now, whichever is later.
     func latestDataMs() throws -> Int64? {
         // The newest rows by id: no index by time is kept for this (it cost the server a write per sample).
-        let meter = try db.fetchValue(Int64.self, sql: "SELECT max(at_ms) FROM (SELECT at_ms FROM meter_values ORDER BY id DESC LIMIT 1000) AS newest")
+        let meter = try db.fetchValue(
+            Int64.self,
+            sql: "SELECT max(at_ms) FROM (SELECT at_ms FROM meter_values ORDER BY id DESC LIMIT 1000) AS newest"
+        )
         let start = try db.fetchValue(Int64.self, sql: "SELECT max(start_ms) FROM transactions")
         let stop = try db.fetchValue(Int64.self, sql: "SELECT max(stop_ms) FROM transactions")
         return [meter, start, stop].compactMap { $0 }.max()
