@@ -18,12 +18,17 @@ enum ReportDatabase {
         ("Voltage", "L1-N", "V", "230.1"), ("Voltage", "L2-N", "V", "229.8"), ("Voltage", "L3-N", "V", "230.4"), ("Current.Offered", "", "A", "16"),
     ]
 
-    static func generate(path: String, meterValues: Int, month: String) throws {
+    /// The month's start (ms), the number of sessions, and the time slot (ms) of a session on its connector.
+    static func layout(meterValues: Int, month: String) throws -> (since: Int64, sessions: Int, slot: Int64) {
         guard let since = Timestamp(parsing: month + "-01T00:00:00Z")?.milliseconds else { throw ReportDatabaseError.month(month) }
         let monthMs: Int64 = 30 * 86_400_000
         let sessions = (meterValues + samplesPerSession * measurands.count - 1) / (samplesPerSession * measurands.count)
         let perConnector = max(1, (sessions + 2 * chargers - 1) / (2 * chargers))
-        let slot = monthMs / Int64(perConnector)
+        return (since, sessions, monthMs / Int64(perConnector))
+    }
+
+    static func generate(path: String, meterValues: Int, month: String) throws {
+        let (since, sessions, slot) = try layout(meterValues: meterValues, month: month)
         let started = Date()
         let pool = try StoreDatabase.openForWriting(path: path, fullSync: false)
         try pool.writeWithoutTransaction { db in
@@ -106,11 +111,7 @@ extension ReportDatabase {
     /// reports can be compared byte for byte. The store's own migrations make the schema; VACUUM ANALYZE at the end
     /// sets the visibility map and statistics, as autovacuum does on its own after a bulk of inserts.
     static func generatePostgres(url: String, meterValues: Int, month: String) async throws {
-        guard let since = Timestamp(parsing: month + "-01T00:00:00Z")?.milliseconds else { throw ReportDatabaseError.month(month) }
-        let monthMs: Int64 = 30 * 86_400_000
-        let sessions = (meterValues + samplesPerSession * measurands.count - 1) / (samplesPerSession * measurands.count)
-        let perConnector = max(1, (sessions + 2 * chargers - 1) / (2 * chargers))
-        let slot = monthMs / Int64(perConnector)
+        let (since, sessions, slot) = try layout(meterValues: meterValues, month: month)
         let started = Date()
         let logger = Logger(label: "ocpp-bench")
         let store = try await StoreOpener.openForWriting(try StoreLocation(parsing: url), fullSync: false, logger: logger)

@@ -34,6 +34,27 @@ struct ReportStore {
         return (sql, arguments)
     }
 
+    /// The transactions columns `facts(_:)` reads, in its order.
+    static let transactionColumns =
+        "id, charger_id, connector_id, id_tag, start_ms, meter_start, stop_ms, meter_stop, stop_reason, stale, created_ms"
+
+    /// A transactions row (`transactionColumns`) before any meter aggregates.
+    static func facts(_ row: SQLRow) -> TransactionFacts {
+        TransactionFacts(
+            id: row[0],
+            chargerID: row[1],
+            connectorID: row[2],
+            idTag: row[3],
+            startMs: row[4] ?? 0,
+            meterStart: row[5],
+            stopMs: row[6],
+            meterStop: row[7],
+            stopReason: row[8],
+            storedStale: row[9],
+            receivedMs: row[10]
+        )
+    }
+
     /// Transactions started in the window with their meter aggregates. `detail` adds power and SoC (sessions);
     /// the summary does without.
     func transactions(_ window: ReportWindow, charger: String?, detail: Bool) throws -> [TransactionFacts] {
@@ -42,28 +63,12 @@ struct ReportStore {
         var index: [Int64: Int] = [:]
         try db.forEachRow(
             sql: """
-                SELECT id, charger_id, connector_id, id_tag, start_ms, meter_start, stop_ms, meter_stop, stop_reason, stale, created_ms
-                FROM transactions WHERE \(filter.sql) ORDER BY start_ms, id
+                SELECT \(Self.transactionColumns) FROM transactions WHERE \(filter.sql) ORDER BY start_ms, id
                 """,
             arguments: filter.arguments
         ) { row in
-            let id: Int64 = row[0]
-            index[id] = facts.count
-            facts.append(
-                TransactionFacts(
-                    id: id,
-                    chargerID: row[1],
-                    connectorID: row[2],
-                    idTag: row[3],
-                    startMs: row[4],
-                    meterStart: row[5],
-                    stopMs: row[6],
-                    meterStop: row[7],
-                    stopReason: row[8],
-                    storedStale: row[9],
-                    receivedMs: row[10]
-                )
-            )
+            index[row[0]] = facts.count
+            facts.append(Self.facts(row))
         }
         guard !facts.isEmpty else { return facts }
         try registerStats(ids: facts.map(\.id)) { id, stats in
@@ -340,28 +345,10 @@ struct ReportStore {
 
     /// The transactions row and every meter value of one transaction, in time order (for `curve`).
     func curveSamples(transaction id: Int64) throws -> (TransactionFacts, [MeterSample])? {
-        guard
-            let row = try db.fetchOne(
-                sql: """
-                    SELECT id, charger_id, connector_id, id_tag, start_ms, meter_start, stop_ms, meter_stop, stop_reason, stale, created_ms
-                    FROM transactions WHERE id = ?
-                    """,
-                arguments: [id]
-            )
-        else { return nil }
-        let facts = TransactionFacts(
-            id: row[0],
-            chargerID: row[1],
-            connectorID: row[2],
-            idTag: row[3],
-            startMs: row[4] ?? 0,
-            meterStart: row[5],
-            stopMs: row[6],
-            meterStop: row[7],
-            stopReason: row[8],
-            storedStale: row[9],
-            receivedMs: row[10]
-        )
+        guard let row = try db.fetchOne(sql: "SELECT \(Self.transactionColumns) FROM transactions WHERE id = ?", arguments: [id]) else {
+            return nil
+        }
+        let facts = Self.facts(row)
         var samples: [MeterSample] = []
         try db.forEachRow(
             sql: """
