@@ -73,7 +73,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .executableTarget(
-            name: "ocpp-report", dependencies: ["Shared", p("ArgumentParser", "swift-argument-parser"), p("GRDB", "GRDB.swift")], swiftSettings: strict
+            name: "ocpp-report", dependencies: ["Shared", p("ArgumentParser", "swift-argument-parser"), p("Logging", "swift-log")], swiftSettings: strict
         ),
         // Prints hot-path figures for BENCHMARKS.md; run it in release mode (scripts/bench.sh).
         .executableTarget(
@@ -85,12 +85,14 @@ let package = Package(
             path: "Benchmarks/ocpp-bench",
             swiftSettings: strict
         ),
+        // The throwaway PostgreSQL cluster and the store parameter, for every test target that runs on both engines.
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "SharedTests", dependencies: ["Shared", p("GRDB", "GRDB.swift"), p("PropertyBased", "swift-property-based")], swiftSettings: strict),
         // Depending on the executables makes `swift test` build them; end-to-end tests start the real binaries.
         .testTarget(
             name: "ocpp-serveTests",
             dependencies: [
-                "ocpp-serve", "ocpp-ctl", "ocpp-sim", "ocpp-report", "Shared", p("GRDB", "GRDB.swift"), p("HummingbirdWSClient", "hummingbird-websocket"),
+                "ocpp-serve", "ocpp-ctl", "ocpp-sim", "ocpp-report", "Shared", "TestSupport", p("GRDB", "GRDB.swift"), p("HummingbirdWSClient", "hummingbird-websocket"),
                 p("HTTPTypes", "swift-http-types"), p("Logging", "swift-log"), p("AsyncHTTPClient", "async-http-client"),
                 p("NIOCore", "swift-nio"), p("NIOEmbedded", "swift-nio"), p("NIOHTTP1", "swift-nio"), p("NIOWebSocket", "swift-nio"), p("NIOPosix", "swift-nio"),
                 p("NIOSSL", "swift-nio-ssl"), p("X509", "swift-certificates"), p("SwiftASN1", "swift-asn1"), p("Crypto", "swift-crypto"),
@@ -105,6 +107,9 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .testTarget(name: "ocpp-reportTests", dependencies: ["ocpp-report", "Shared", p("GRDB", "GRDB.swift")], swiftSettings: strict),
+        .testTarget(
+            name: "ocpp-reportTests", dependencies: ["ocpp-report", "Shared", "TestSupport", p("GRDB", "GRDB.swift"), p("Logging", "swift-log")],
+            swiftSettings: strict
+        ),
     ]
 )

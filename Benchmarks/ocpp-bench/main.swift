@@ -17,7 +17,7 @@ if arguments.contains("--help") {
         usage: ocpp-bench [--rounds N] [--iterations N]
                ocpp-bench --replay TRACE.jsonl...
                ocpp-bench --fleet URL [--chargers N] [--prefix ID] [--samples N] [--sample-interval MS] [--idle S] [--server-pid PID]
-               ocpp-bench --report-db PATH [--meter-values N] [--month YYYY-MM]
+               ocpp-bench --report-db PATH-OR-POSTGRES-URL [--meter-values N] [--month YYYY-MM]
                ocpp-bench --limits N [--rounds N]
                ocpp-bench --pbkdf2 [ROUNDS] [--checks N]
         Without a mode: nanoseconds per operation on the OCPP frame hot path (build with -c release).
@@ -25,7 +25,8 @@ if arguments.contains("--help") {
         --fleet: scripted chargers against a central system (boot, status, one session, then idle); prints
         messages, errors, round-trip percentiles and, with --server-pid, the server's RSS and CPU per message.
         --report-db: a store database with a month of sessions and N meter values (default 10 000 000, month
-        2026-11) for timing ocpp-report (scripts/bench-report.sh).
+        2026-11) for timing ocpp-report (scripts/bench-report.sh): an SQLite file, or an empty PostgreSQL database
+        (postgres://user@host:port/db) filled with the same rows.
         --limits: the limit model's share of a re-balance of a group of N chargers with one session each (time and
         CALLs), as ocpp-serve computes it when a session starts (scripts/bench-limits.sh runs the whole path).
         --pbkdf2: milliseconds per Security Profile 1 password check (PBKDF2-HMAC-SHA256, default 32768 rounds).
@@ -36,8 +37,13 @@ if arguments.contains("--help") {
 
 if let i = arguments.firstIndex(of: "--report-db"), arguments.index(after: i) < arguments.endIndex {
     let month = arguments.firstIndex(of: "--month").flatMap { j in arguments.index(after: j) < arguments.endIndex ? arguments[arguments.index(after: j)] : nil }
+    let target = arguments[arguments.index(after: i)]
     do {
-        try ReportDatabase.generate(path: arguments[arguments.index(after: i)], meterValues: option("--meter-values", default: 10_000_000), month: month ?? "2026-11")
+        if target.hasPrefix("postgres://") || target.hasPrefix("postgresql://") {
+            try await ReportDatabase.generatePostgres(url: target, meterValues: option("--meter-values", default: 10_000_000), month: month ?? "2026-11")
+        } else {
+            try ReportDatabase.generate(path: target, meterValues: option("--meter-values", default: 10_000_000), month: month ?? "2026-11")
+        }
         exit(0)
     } catch {
         FileHandle.standardError.write(Data("ocpp-bench: \(error)\n".utf8))

@@ -2,19 +2,22 @@ import ArgumentParser
 import Shared
 
 @main
-struct OcppReportCommand: ParsableCommand {
+struct OcppReportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ocpp-report",
         abstract: "Session, power-curve and summary reports from ocpp-serve's database, as CSV, JSON or SVG.",
         discussion: """
-            Read-only: the database is opened read-only and may be read while ocpp-serve writes to it (SQLite WAL), \
-            so cron can export a month while chargers keep reporting. Times are RFC 3339 in UTC; energies in kWh or \
+            Read-only: an SQLite database is opened read-only and may be read while ocpp-serve writes to it (WAL); \
+            on PostgreSQL (--db postgres://user@host:port/db) a report reads in one read-only transaction. Either \
+            way a report sees one snapshot, and cron can export a month while chargers keep reporting. Both engines \
+            give the same output for the same data. Times are RFC 3339 in UTC; energies in kWh or \
             Wh and powers in kW or W as each field's name says. CSV has a header row; JSON is an array of objects \
-            with the same field names. Exit status: 0 done, 1 failed (no database, unknown transaction, cannot write \
+            with the same field names. Exit status: 0 done, 1 failed (no database or cannot connect, unknown transaction, cannot write \
             --output), 2 usage error.
             Examples:
               ocpp-report --db /var/lib/ocpp/ocpp.sqlite sessions --month 2026-11 --output sessions-2026-11.csv
               ocpp-report summary --since 2026-11-01 --until 2026-12-01 --format json
+              ocpp-report --db postgres://ocpp@db.example:5432/ocpp summary --month 2026-11
               ocpp-report curve 4711 --format svg --output 4711.svg
             """,
         version: ToolkitVersion.current,
@@ -24,10 +27,10 @@ struct OcppReportCommand: ParsableCommand {
     @OptionGroup var database: DatabaseOptions
 
     /// ArgumentParser exits 64 on usage errors; the toolkit's contract says 2 (cli.md). Failures print one line.
-    static func main() {
+    static func main() async {
         do {
             var command = try parseAsRoot()
-            try command.run()
+            if var asynchronous = command as? any AsyncParsableCommand { try await asynchronous.run() } else { try command.run() }
         } catch let failure as ReportError {
             var err = StandardError()
             print("ocpp-report: \(failure.description)", to: &err)

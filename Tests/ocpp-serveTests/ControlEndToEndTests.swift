@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import Shared
+import TestSupport
 import Testing
 
 /// ocpp-ctl against the real ocpp-serve with scripted chargers on loopback: each command reaches the charger as

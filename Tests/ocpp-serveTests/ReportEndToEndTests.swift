@@ -1,14 +1,15 @@
 import Foundation
-import GRDB
 import Shared
+import TestSupport
 import Testing
 
 /// ocpp-report on databases that ocpp-serve wrote while ocpp-sim drove it (--speed 600): the report's numbers are the
 /// simulator's, each data-quality flag comes from its quirk and from nothing else, and the SVG curves show the
-/// vehicles' tapers. Serialized: parallel simulators would load the machine and blur the simulated clocks.
+/// vehicles' tapers. Each runs on SQLite and on PostgreSQL (server and report on the same `--db`). Serialized:
+/// parallel simulators would load the machine and blur the simulated clocks.
 @Suite(.serialized) struct ReportEndToEndTests {
     static func report(_ server: ServerProcess, _ arguments: [String]) async throws -> ToolRun {
-        try await ToolRun.run("ocpp-report", ["--db", server.databasePath] + arguments, timeout: 60)
+        try await ToolRun.run("ocpp-report", ["--db", server.databaseArgument] + arguments, timeout: 60)
     }
 
     static func json(_ run: ToolRun) throws -> [JSONValue] {
@@ -35,8 +36,9 @@ import Testing
 
     /// Clean chargers (no quirks): every session's meter readings, energy, SoC, duration, power and stop reason are
     /// the simulator's; the summary's sessions, energy and hours are its totals; no flag anywhere.
-    @Test func sessionsAndSummaryEqualTheSimulatorsTotals() async throws {
-        let server = try await ServerProcess(arguments: ["--unknown-tags", "accept"])
+    @Test(arguments: TestStore.allCases)
+    func sessionsAndSummaryEqualTheSimulatorsTotals(store: TestStore) async throws {
+        let server = try await ServerProcess(store: store, arguments: ["--unknown-tags", "accept"])
         var simulated = try await Self.simulate(
             server,
             ["--chargers", "2", "--prefix", "RDC", "--profile", "dc24", "--scenario", "once", "--no-quirks"]
@@ -104,13 +106,17 @@ import Testing
     }
 
     /// Each quirk raises its flag on every session it touches, and no other flag.
-    @Test(arguments: [
-        ("kwh-as-wh", "unit-error", "dc24"), ("kwh-as-wh", "unit-error", "ac7"), ("register-reset", "register-reset", "dc24"),
-        ("meter-gaps", "meter-gap", "dc24"), ("clock-skew", "clock-skew", "dc24"), ("never-stop", "stale", "dc24"),
-        ("zero-energy", "zero-energy", "dc24"),
-    ])
-    func eachQuirkRaisesItsFlagAndNothingElse(quirk: String, flag: String, profile: String) async throws {
-        let server = try await ServerProcess(arguments: ["--unknown-tags", "accept"])
+    @Test(
+        arguments: [
+            ("kwh-as-wh", "unit-error", "dc24"), ("kwh-as-wh", "unit-error", "ac7"), ("register-reset", "register-reset", "dc24"),
+            ("meter-gaps", "meter-gap", "dc24"), ("clock-skew", "clock-skew", "dc24"), ("never-stop", "stale", "dc24"),
+            ("zero-energy", "zero-energy", "dc24"),
+        ],
+        TestStore.allCases
+    )
+    func eachQuirkRaisesItsFlagAndNothingElse(quirk test: (quirk: String, flag: String, profile: String), store: TestStore) async throws {
+        let (quirk, flag, profile) = test
+        let server = try await ServerProcess(store: store, arguments: ["--unknown-tags", "accept"])
         let simulated = try await Self.simulate(
             server,
             ["--chargers", "2", "--prefix", "Q", "--profile", profile, "--scenario", "once", "--no-quirks", "--quirk", quirk]
@@ -176,9 +182,10 @@ import Testing
     /// the Python charger put on the wire (a kWh reading x 1000, exactly), and energy_wh is that register minus
     /// meterStart; `sessions` shows the first and last reading, and a meterStop that disagrees with them is a
     /// meter-mismatch (counted in `summary`). kWh labelled Wh stays as sent in register_wh while energy_wh is corrected.
-    @Test func theRegisterColumnsAreWhatAnIndependentChargerSent() async throws {
+    @Test(arguments: TestStore.allCases)
+    func theRegisterColumnsAreWhatAnIndependentChargerSent(store: TestStore) async throws {
         let venv = try await SimulatorInteropTests.setUpVenv()
-        let server = try await ServerProcess(arguments: ["--unknown-tags", "accept"])
+        let server = try await ServerProcess(store: store, arguments: ["--unknown-tags", "accept"])
         let start = 150_011_200
         let clean = try await Self.pythonSession(
             venv,
@@ -285,9 +292,9 @@ import Testing
 
     /// A Leaf on a 50 kW DC charger holds ~46 kW to 60 % SoC and tapers after; an e-tron holds the charger's 50 kW to
     /// about 96 % and tapers only then. Checked on the SVG's power and SoC paths; rendered to PNG in Chromium.
-    @Test(arguments: ["leaf", "etron"])
-    func theCurveShowsTheTaperWhereItShould(vehicle: String) async throws {
-        let server = try await ServerProcess(arguments: ["--unknown-tags", "accept"])
+    @Test(arguments: ["leaf", "etron"], TestStore.allCases)
+    func theCurveShowsTheTaperWhereItShould(vehicle: String, store: TestStore) async throws {
+        let server = try await ServerProcess(store: store, arguments: ["--unknown-tags", "accept"])
         var arguments = ["--chargers", "2", "--prefix", "SVG", "--profile", "dc54", "--no-quirks", "--vehicle", vehicle]
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ocpp-report-svg-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -341,8 +348,9 @@ import Testing
     }
 
     /// Usage errors exit 2 with one line; a missing transaction or database exits 1.
-    @Test func usageErrorsAndFailures() async throws {
-        let server = try await ServerProcess(arguments: ["--unknown-tags", "accept"])
+    @Test(arguments: TestStore.allCases)
+    func usageErrorsAndFailures(store: TestStore) async throws {
+        let server = try await ServerProcess(store: store, arguments: ["--unknown-tags", "accept"])
         for arguments in [
             ["summary"], ["sessions", "--month", "2026-13"], ["sessions", "--format", "svg"], ["sessions", "--month", "2026-11", "--since", "now"],
             ["curve"], ["--bogus"],
@@ -355,6 +363,15 @@ import Testing
         #expect(missing.status == 1 && missing.stderr.contains("no transaction 999"))
         let noDatabase = try await ToolRun.run("ocpp-report", ["--db", "/nonexistent/x.sqlite", "sessions"])
         #expect(noDatabase.status == 1 && noDatabase.stderr.contains("no database"))
+        // A malformed PostgreSQL URL is a usage error naming the fix; a server that is not there fails in one line.
+        for url in ["postgres://localhost/ocpp", "postgres://ocpp@localhost", "mysql://ocpp@localhost/ocpp"] {
+            let run = try await ToolRun.run("ocpp-report", ["--db", url, "summary", "--month", "2026-11"])
+            #expect(run.status == 2 && run.stderrLines.count == 1, "\(url): \(run.stderr)")
+            #expect(run.stderr.contains("postgres://user"), "\(url): \(run.stderr)")
+        }
+        let unreachable = try await ToolRun.run("ocpp-report", ["--db", "postgres://ocpp@127.0.0.1:1/ocpp", "sessions"], timeout: 30)
+        #expect(unreachable.status == 1 && unreachable.stderrLines.count == 1, "\(unreachable.stderr)")
+        #expect(unreachable.stderr.contains("cannot open database postgres://ocpp@127.0.0.1:1/ocpp"), "\(unreachable.stderr)")
         let empty = try await Self.report(server, ["sessions", "--month", "2026-11"])
         #expect(empty.status == 0 && empty.stdout.hasPrefix("transaction_id,charger,connector,"))
         let help = try await ToolRun.run("ocpp-report", ["sessions", "--help"])

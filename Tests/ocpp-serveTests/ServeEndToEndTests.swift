@@ -1,5 +1,6 @@
 import Foundation
 import Shared
+import TestSupport
 import Testing
 
 /// The real binary on a random loopback port, driven by real WebSocket clients.

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Shared
 import Synchronization
+import TestSupport
 import Testing
 
 /// The real `ocpp-serve` binary, started on a random loopback port with a database in a fresh temp directory.

@@ -3,6 +3,7 @@ import GRDB
 import Logging
 import Shared
 import Synchronization
+import TestSupport
 import Testing
 
 @testable import ocpp_serve

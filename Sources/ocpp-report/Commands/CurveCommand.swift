@@ -1,7 +1,7 @@
 import ArgumentParser
 
 /// `ocpp-report curve ID`: the time series of one session.
-struct CurveCommand: ParsableCommand {
+struct CurveCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "curve",
         abstract: "The power curve of one session: CSV or JSON rows, or an SVG chart.",
@@ -43,16 +43,17 @@ struct CurveCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Write to this file instead of stdout (replaced whole).", valueName: "file"))
     var output: String?
 
-    func run() throws {
-        let store = try ReportStore.open(path: database.path)
-        guard let (facts, samples) = try store.curveSamples(transaction: transactionID) else { throw ReportError.noTransaction(transactionID) }
-        let points = CurveBuilder.points(facts, samples: samples)
+    func run() async throws {
+        let (id, svg) = (transactionID, format == .svg)
+        let (points, session) = try await database.read { store in
+            guard let (facts, samples) = try store.curveSamples(transaction: id) else { throw ReportError.noTransaction(id) }
+            // The session's row, for the SVG's title: a window around its start.
+            let window = ReportWindow(sinceMs: facts.startMs, untilMs: facts.startMs + 1)
+            let session = svg ? try ReportBuilder(store: store).sessions(window, charger: facts.chargerID).first { $0.transactionID == id } : nil
+            return (CurveBuilder.points(facts, samples: samples), session)
+        }
         switch format {
         case .svg:
-            // The session's row, for the title: a window around its start.
-            let window = ReportWindow(sinceMs: facts.startMs, untilMs: facts.startMs + 1)
-            let sessions = try ReportBuilder(store: store).sessions(window, charger: facts.chargerID)
-            let session = sessions.first { $0.transactionID == transactionID }
             guard let session else { throw ReportError.noTransaction(transactionID) }
             try OutputTarget.write(CurveChart().svg(session: session, points: points), to: output)
         case .csv, .json:

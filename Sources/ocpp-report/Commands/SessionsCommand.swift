@@ -1,7 +1,7 @@
 import ArgumentParser
 
 /// `ocpp-report sessions`: one row per transaction.
-struct SessionsCommand: ParsableCommand {
+struct SessionsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sessions",
         abstract: "One row per transaction started in the window: energy, power, SoC and data-quality flags.",
@@ -61,8 +61,9 @@ struct SessionsCommand: ParsableCommand {
         try table.validate(command: "sessions")
     }
 
-    func run() throws {
-        let rows = try table.builder(database).sessions(try window.window(required: false), charger: window.charger)
+    func run() async throws {
+        let (window, charger, analysis) = (try window.window(required: false), window.charger, table.analysis)
+        let rows = try await database.read { store in try ReportBuilder(store: store, analysis: analysis).sessions(window, charger: charger) }
         try table.write(ReportTable(sessions: rows))
     }
 }

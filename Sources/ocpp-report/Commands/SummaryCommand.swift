@@ -1,7 +1,7 @@
 import ArgumentParser
 
 /// `ocpp-report summary`: one row per charger.
-struct SummaryCommand: ParsableCommand {
+struct SummaryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "summary",
         abstract: "One row per charger: sessions, energy, hours charging, utilisation, availability, faults, data-quality flags.",
@@ -35,8 +35,9 @@ struct SummaryCommand: ParsableCommand {
         try table.validate(command: "summary")
     }
 
-    func run() throws {
-        let rows = try table.builder(database).summary(try window.window(required: true), charger: window.charger)
+    func run() async throws {
+        let (window, charger, analysis) = (try window.window(required: true), window.charger, table.analysis)
+        let rows = try await database.read { store in try ReportBuilder(store: store, analysis: analysis).summary(window, charger: charger) }
         try table.write(ReportTable(summary: rows))
     }
 }

@@ -17,9 +17,7 @@ struct TableOptions: ParsableArguments {
         if maxClockSkew <= 0 { throw ValidationError("--max-clock-skew must be positive") }
     }
 
-    func builder(_ database: DatabaseOptions) throws -> ReportBuilder {
-        ReportBuilder(store: try ReportStore.open(path: database.path), analysis: SessionAnalysis(maxClockSkewSeconds: maxClockSkew))
-    }
+    var analysis: SessionAnalysis { SessionAnalysis(maxClockSkewSeconds: maxClockSkew) }
 
     func write(_ table: ReportTable) throws {
         try OutputTarget.write(format == .json ? table.json : table.csv, to: output)

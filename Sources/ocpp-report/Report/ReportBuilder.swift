@@ -1,7 +1,7 @@
 import Foundation
 
-/// Builds the `sessions` and `summary` reports from the store.
-struct ReportBuilder: Sendable {
+/// Builds the `sessions` and `summary` reports from the store, inside one read (`DatabaseOptions.read`).
+struct ReportBuilder {
     var store: ReportStore
     var analysis = SessionAnalysis()
     /// The present, for windows reaching into the future.

@@ -87,6 +87,54 @@ public struct GRDBSQLConnection: SQLConnection {
         return rows
     }
 
+    /// Steps the statement and reads each row into one reused buffer: a row that `body` does not keep costs no array
+    /// allocation (the buffer is uniquely referenced again once `body` returns), as cheap as GRDB's `Row` cursor.
+    public func forEachRow(sql: String, arguments: SQLArguments, _ body: (SQLRow) throws -> Void) throws {
+        let statement = try prepared(sql) { binder in
+            for value in arguments.values { binder.bind(value) }
+        }
+        let columns = statement.columnNames
+        let count = Int32(columns.count)
+        let handle = statement.sqliteStatement
+        var values: [SQLValue] = []
+        values.reserveCapacity(columns.count)
+        while true {
+            switch sqlite3_step(handle) {
+            case SQLITE_DONE:
+                return
+            case SQLITE_ROW:
+                values.removeAll(keepingCapacity: true)
+                for index in 0..<count { values.append(Self.value(handle, index)) }
+                do {
+                    try body(SQLRow(columns: columns, values: values))
+                } catch {
+                    sqlite3_reset(handle)
+                    throw error
+                }
+            case let code:
+                let message = String(cString: sqlite3_errmsg(db.sqliteConnection))
+                sqlite3_reset(handle)
+                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message, sql: statement.sql)
+            }
+        }
+    }
+
+    /// Column `index` of the current row.
+    private static func value(_ handle: OpaquePointer, _ index: Int32) -> SQLValue {
+        switch sqlite3_column_type(handle, index) {
+        case SQLITE_INTEGER: return .integer(sqlite3_column_int64(handle, index))
+        case SQLITE_FLOAT: return .real(sqlite3_column_double(handle, index))
+        case SQLITE_TEXT:
+            guard let text = sqlite3_column_text(handle, index) else { return .null }
+            return .text(String(cString: text))
+        case SQLITE_BLOB:
+            let count = Int(sqlite3_column_bytes(handle, index))
+            guard let bytes = sqlite3_column_blob(handle, index), count > 0 else { return .blob([]) }
+            return .blob([UInt8](UnsafeRawBufferPointer(start: bytes, count: count)))
+        default: return .null
+        }
+    }
+
     public func executeScript(_ sql: String) throws {
         try db.execute(sql: sql)
     }

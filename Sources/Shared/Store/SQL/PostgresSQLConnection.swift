@@ -126,6 +126,48 @@ public final class PostgresSQLConnection: SQLConnection, Sendable {
         try Self.decode(run(sql, Self.bindings(arguments)))
     }
 
+    /// Rows are decoded and handed to `body` on the connection's event loop as they arrive (postgres-nio's `onRow`),
+    /// while this thread waits for the query's end: nothing is collected, and the event loop reads no further from the
+    /// socket while `body` runs.
+    public func forEachRow(sql: String, arguments: SQLArguments, _ body: (SQLRow) throws -> Void) throws {
+        try drain()
+        let query = PostgresQuery(unsafeSQL: Self.numberPlaceholders(sql), binds: Self.bindings(arguments))
+        try withoutActuallyEscaping(body) { body in
+            let consumer = RowConsumer(body)
+            // The consumer must let go of `body` before `withoutActuallyEscaping` returns, also when the query fails.
+            defer { consumer.release() }
+            _ = try answer(connection.query(query, logger: logger) { row in try consumer.consume(row) })
+        }
+    }
+
+    /// Hands each row of one `forEachRow` query to its body. Only the connection's event loop calls `consume`, one row
+    /// at a time, and only while the calling thread waits for the query; `release` runs after that wait.
+    private final class RowConsumer: @unchecked Sendable {
+        private var body: ((SQLRow) throws -> Void)?
+        private var columns: [String]?
+        private var values: [SQLValue] = []
+
+        init(_ body: @escaping (SQLRow) throws -> Void) {
+            self.body = body
+        }
+
+        func consume(_ row: PostgresRow) throws {
+            guard let body else { return }
+            values.removeAll(keepingCapacity: true)
+            var names: [String] = []
+            for cell in row {
+                if columns == nil { names.append(cell.columnName) }
+                values.append(try PostgresSQLConnection.decode(cell))
+            }
+            if columns == nil { columns = names }
+            try body(SQLRow(columns: columns ?? names, values: values))
+        }
+
+        func release() {
+            body = nil
+        }
+    }
+
     public func executeScript(_ sql: String) throws {
         // A rollback must run even when a pipelined statement failed (that failure is why it runs).
         if sql.hasPrefix("ROLLBACK") { try? drain() } else { try drain() }
@@ -197,7 +239,7 @@ public final class PostgresSQLConnection: SQLConnection, Sendable {
         return rows
     }
 
-    private static func decode(_ cell: PostgresCell) throws -> SQLValue {
+    fileprivate static func decode(_ cell: PostgresCell) throws -> SQLValue {
         guard cell.bytes != nil else { return .null }
         switch cell.dataType {
         case .int2, .int4, .int8, .oid: return .integer(try cell.decode(Int64.self))

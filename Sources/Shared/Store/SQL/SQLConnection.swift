@@ -35,6 +35,11 @@ public protocol SQLConnection {
 
     func fetchAll(sql: String, arguments: SQLArguments) throws -> [SQLRow]
 
+    /// Calls `body` with each result row as the engine produces it, collecting none: for scans too large for an array
+    /// (ocpp-report folds a month of meter values this way). SQLite steps its statement; PostgreSQL hands rows over as
+    /// they arrive. A throw from `body` stops the query and is rethrown.
+    func forEachRow(sql: String, arguments: SQLArguments, _ body: (SQLRow) throws -> Void) throws
+
     /// Several statements without parameters (migrations).
     func executeScript(_ sql: String) throws
 

@@ -4,44 +4,44 @@ import Synchronization
 import Testing
 
 /// Which store a parameterised test runs on.
-enum TestStore: String, Sendable, CaseIterable, CustomTestStringConvertible {
+public enum TestStore: String, Sendable, CaseIterable, CustomTestStringConvertible {
     case sqlite
     case postgres
 
-    var testDescription: String { rawValue }
+    public var testDescription: String { rawValue }
 }
 
-/// A throwaway PostgreSQL cluster for the tests: `initdb` into a temp directory, `pg_ctl` on a random loopback port
+/// A throwaway PostgreSQL cluster for the tests (shared by the ocpp-serve and ocpp-report test targets): `initdb` into a temp directory, `pg_ctl` on a random loopback port
 /// with trust authentication, stopped when the test process exits; one database per test (`CREATE DATABASE`).
 /// With `OCPP_TEST_PG_URL` set (a URL whose user may create databases) that server is used instead.
 /// Without PostgreSQL binaries the PostgreSQL cases fail, loudly: `.ci/run` installs Debian's `postgresql`.
-enum TestPostgres {
-    struct Cluster: Sendable {
-        var host: String
-        var port: Int
-        var user: String
-        var password: String?
-        var directory: String?
+public enum TestPostgres {
+    public struct Cluster: Sendable {
+        public var host: String
+        public var port: Int
+        public var user: String
+        public var password: String?
+        public var directory: String?
         /// The data directory and server options of a cluster these tests started (nil for `OCPP_TEST_PG_URL`).
-        var data: String?
-        var options: String?
+        public var data: String?
+        public var options: String?
     }
 
     private static let cluster = Mutex<Result<Cluster, TestPostgresError>?>(nil)
     private static let counter = Mutex(0)
 
-    static let binDirectory: String = {
+    public static let binDirectory: String = {
         let candidates = (15...18).reversed().map { "/usr/lib/postgresql/\($0)/bin" }
         return candidates.first { FileManager.default.isExecutableFile(atPath: "\($0)/initdb") } ?? "/usr/lib/postgresql/15/bin"
     }()
 
     /// A fresh, empty database's URL (`postgres://...`), for `--db`.
-    static func newDatabaseURL() throws -> String {
+    public static func newDatabaseURL() throws -> String {
         try newDatabaseURL(in: sharedCluster())
     }
 
     /// `--db` for `store`: the SQLite file in `directory`, or a new PostgreSQL database.
-    static func databaseArgument(_ store: TestStore, directory: URL) throws -> String {
+    public static func databaseArgument(_ store: TestStore, directory: URL) throws -> String {
         switch store {
         case .sqlite: directory.appendingPathComponent("ocpp.sqlite").path
         case .postgres: try newDatabaseURL()
@@ -50,7 +50,7 @@ enum TestPostgres {
 
     /// Runs SQL through `psql` (output: unaligned tuples).
     @discardableResult
-    static func psql(_ cluster: Cluster, database: String, _ sql: String) throws -> String {
+    public static func psql(_ cluster: Cluster, database: String, _ sql: String) throws -> String {
         var environment = ProcessInfo.processInfo.environment
         if let password = cluster.password { environment["PGPASSWORD"] = password }
         let psqlPath = FileManager.default.isExecutableFile(atPath: "\(binDirectory)/psql") ? "\(binDirectory)/psql" : "/usr/bin/psql"
@@ -63,13 +63,13 @@ enum TestPostgres {
     }
 
     /// SQL on the database a `postgres://` URL names (tests reading what the server stored).
-    static func query(url: String, _ sql: String) throws -> String {
+    public static func query(url: String, _ sql: String) throws -> String {
         let cluster = try sharedCluster()
         guard let database = URLComponents(string: url)?.path.dropFirst() else { throw TestPostgresError("bad URL \(url)") }
         return try psql(cluster, database: String(database), sql).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    static func sharedCluster() throws -> Cluster {
+    public static func sharedCluster() throws -> Cluster {
         try cluster.withLock { state in
             if state == nil { state = Result { () throws(TestPostgresError) in try start() } }
             guard let state else { throw TestPostgresError("no cluster") }
@@ -78,12 +78,12 @@ enum TestPostgres {
     }
 
     /// A cluster of the test's own, which it may stop and start again (the outage test); stopped at exit.
-    static func privateCluster() throws -> Cluster {
+    public static func privateCluster() throws -> Cluster {
         try startCluster()
     }
 
     /// A database URL in `cluster` (a new database).
-    static func newDatabaseURL(in cluster: Cluster) throws -> String {
+    public static func newDatabaseURL(in cluster: Cluster) throws -> String {
         let name = "ocpp_test_\(ProcessInfo.processInfo.processIdentifier)_\(counter.withLock { n in n += 1; return n })"
         try psql(cluster, database: "postgres", "CREATE DATABASE \(name)")
         let credentials = cluster.user + (cluster.password.map { ":\($0)" } ?? "")
@@ -91,14 +91,14 @@ enum TestPostgres {
     }
 
     /// Stops a cluster `privateCluster` started (`pg_ctl stop -m fast`: connections are cut, as in an outage).
-    static func stop(_ cluster: Cluster) throws {
+    public static func stop(_ cluster: Cluster) throws {
         guard let data = cluster.data else { throw TestPostgresError("not a cluster of the tests") }
         let (status, output) = try command("\(binDirectory)/pg_ctl", ["-D", data, "-m", "fast", "-w", "stop"])
         guard status == 0 else { throw TestPostgresError("pg_ctl stop: \(output)") }
     }
 
     /// Starts a stopped `privateCluster` again on the same port.
-    static func restart(_ cluster: Cluster) throws {
+    public static func restart(_ cluster: Cluster) throws {
         guard let data = cluster.data, let options = cluster.options, let directory = cluster.directory else {
             throw TestPostgresError("not a cluster of the tests")
         }
@@ -173,7 +173,7 @@ enum TestPostgres {
     }
 
     /// `detached`: output to /dev/null, for `pg_ctl start`, whose server inherits (and would hold open) a pipe.
-    static func run(_ tool: String, _ arguments: [String], environment: [String: String]? = nil, detached: Bool = false) throws -> (Int32, String) {
+    public static func run(_ tool: String, _ arguments: [String], environment: [String: String]? = nil, detached: Bool = false) throws -> (Int32, String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: tool)
         process.arguments = arguments
@@ -193,7 +193,7 @@ enum TestPostgres {
     }
 }
 
-struct TestPostgresError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
+public struct TestPostgresError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
 }
