@@ -13,12 +13,15 @@ struct ChargerCommander: Sendable {
     let logger: Logger
     /// Command latency and outcomes by action (/metrics).
     var metrics: ServerMetrics? = nil
+    /// Several nodes: a charger held by another node is reached through it (`ClusterNode.route`).
+    var cluster: ClusterNode? = nil
 
     /// - Parameters:
     ///   - validate: false for `call`, which sends any action and payload verbatim.
     ///   - origin: who asked (`socket:alice`, `token:scheduler`), kept in the command log and the event stream.
+    ///   - routed: false for a command another node routed here: it is not routed on again.
     func send(
-        to chargerID: String, action: String, payload: JSONValue, timeout: Double, validate: Bool, origin: String
+        to chargerID: String, action: String, payload: JSONValue, timeout: Double, validate: Bool, origin: String, routed: Bool = true
     ) async throws(ControlError) -> CommandResult {
         let known = OCPPAction(rawValue: action)
         if validate {
@@ -33,6 +36,11 @@ struct ChargerCommander: Sendable {
             }
         }
         guard let connection = await registry.connection(chargerID) else {
+            if routed, let cluster, let node = await cluster.holder(of: chargerID), node != cluster.nodeID {
+                // Logged, sent and recorded by the node that holds the charger; its outcome comes back as if local.
+                let request = RemoteCommand.Request(action: action, payload: payload, timeout: timeout, validate: validate, origin: origin)
+                return try await cluster.route(chargerID, to: node, request)
+            }
             let exists = (try? await database.read { db in try db.fetchValue(Bool.self, sql: "SELECT 1 FROM chargers WHERE id = ?", arguments: [chargerID]) }) ?? nil
             throw exists == true
                 ? ControlError(.notConnected, "charger \(chargerID) is not connected")
