@@ -111,6 +111,22 @@ import Testing
         }
     }
 
+    @Test func onlyAnUnclaimedRequestCanBeWithdrawnToFollowItsCharger() throws {
+        let queue = try database()
+        let request = RemoteCommand.Request(action: "Reset", payload: ["type": "Soft"], timeout: 10, validate: true, origin: "socket:op")
+        try queue.write { (db: Database) throws in
+            let c = GRDBSQLConnection(db)
+            let dead = try RemoteCommand.insert(request, charger: "X", origin: "B", target: "A", nowMs: 0, in: c)
+            let alive = try RemoteCommand.insert(request, charger: "Y", origin: "B", target: "C", nowMs: 0, in: c)
+            _ = try RemoteCommand.claim(for: "C", ids: nil, nowMs: 100, in: c)
+            // A dead node never claimed X's request: it is withdrawn and sent again where X is now.
+            #expect(try RemoteCommand.withdraw(dead, in: c))
+            // C may already have sent Y's to the charger: it stays, so it never runs twice.
+            #expect(try !RemoteCommand.withdraw(alive, in: c))
+            #expect(try RemoteCommand.claim(for: "A", ids: nil, nowMs: 200, in: c).isEmpty)
+        }
+    }
+
     @Test func aRequestPastItsDeadlineIsNotClaimedAndIsPurged() throws {
         let queue = try database()
         let request = RemoteCommand.Request(action: "Reset", payload: ["type": "Hard"], timeout: 5, validate: true, origin: "limits")

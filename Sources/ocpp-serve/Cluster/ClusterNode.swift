@@ -338,9 +338,18 @@ final class ClusterNode: Service, Sendable {
 
     // MARK: - Remote commands
 
+    /// How a routed command ended: answered by the holding node, or withdrawn unclaimed because the charger moved
+    /// (its lease is now another node's, this one's, or nobody's) and the caller must dispatch it again.
+    enum Routed: Sendable {
+        case answered(CommandResult)
+        case moved
+    }
+
     /// Sends a command for `chargerID` to `node`, which holds it, and waits for its outcome: the command's own
-    /// timeout on that node, plus a margin for the round trips; past it, a timeout like a local one.
-    func route(_ chargerID: String, to node: String, _ request: RemoteCommand.Request) async throws(ControlError) -> CommandResult {
+    /// timeout on that node, plus a margin for the round trips; past it, a timeout like a local one. While it waits
+    /// unclaimed, the lease is looked at every second: a charger that reconnected elsewhere (its node died) gets the
+    /// command there instead of a timeout, within about a second of its reconnect.
+    func route(_ chargerID: String, to node: String, _ request: RemoteCommand.Request) async throws(ControlError) -> Routed {
         let now = Timestamp.nowMilliseconds()
         let me = nodeID
         let id: Int64
@@ -354,11 +363,25 @@ final class ClusterNode: Service, Sendable {
             throw ControlError(.internalError, "cannot route the command to node \(node): \(error)")
         }
         logger.debug("command routed", metadata: ["charger": "\(chargerID)", "action": "\(request.action)", "to": "\(node)", "id": "\(id)"])
-        guard let outcome = await awaitAnswer(id, seconds: request.timeout + 3) else {
-            _ = try? await database.write { db in try RemoteCommand.abandon(id, in: db) }
-            throw ControlError(.timeout, "no answer within \(request.timeout) s (charger \(chargerID) on node \(node))")
+        let deadline = ContinuousClock.now + .milliseconds(Int64((request.timeout + 3) * 1000))
+        while true {
+            let left = Double((deadline - ContinuousClock.now) / .milliseconds(1)) / 1000
+            if let outcome = await awaitAnswer(id, seconds: min(1, max(left, 0))) {
+                return .answered(try outcome.get())
+            }
+            if ContinuousClock.now >= deadline || Task.isCancelled { break }
+            if await holder(of: chargerID) != node, await withdraw(id) {
+                logger.info("routed command follows its charger", metadata: ["charger": "\(chargerID)", "action": "\(request.action)", "from": "\(node)"])
+                return .moved
+            }
         }
-        return try outcome.get()
+        _ = try? await database.write { db in try RemoteCommand.abandon(id, in: db) }
+        throw ControlError(.timeout, "no answer within \(request.timeout) s (charger \(chargerID) on node \(node))")
+    }
+
+    /// Deletes request `id` if no node has claimed it yet (so it can never run twice); true if deleted.
+    private func withdraw(_ id: Int64) async -> Bool {
+        (try? await database.write { db in try RemoteCommand.withdraw(id, in: db) }) ?? false
     }
 
     private func awaitAnswer(_ id: Int64, seconds: Double) async -> RemoteCommand.Outcome? {

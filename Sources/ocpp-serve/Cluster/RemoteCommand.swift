@@ -99,6 +99,11 @@ enum RemoteCommand {
         return outcomes
     }
 
+    /// The asker takes back a request no node has claimed (its charger moved); true if it was still unclaimed.
+    static func withdraw(_ id: Int64, in db: any SQLConnection) throws -> Bool {
+        try db.execute(sql: "DELETE FROM remote_commands WHERE id = ? AND claimed_ms IS NULL", arguments: [id]) > 0
+    }
+
     /// The asker gave up on `id` (its timeout): the row goes, answered or not.
     static func abandon(_ id: Int64, in db: any SQLConnection) throws {
         try db.execute(sql: "DELETE FROM remote_commands WHERE id = ?", arguments: [id])

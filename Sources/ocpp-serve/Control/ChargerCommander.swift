@@ -39,7 +39,16 @@ struct ChargerCommander: Sendable {
             if routed, let cluster, let node = await cluster.holder(of: chargerID), node != cluster.nodeID {
                 // Logged, sent and recorded by the node that holds the charger; its outcome comes back as if local.
                 let request = RemoteCommand.Request(action: action, payload: payload, timeout: timeout, validate: validate, origin: origin)
-                return try await cluster.route(chargerID, to: node, request)
+                let asked = ContinuousClock.now
+                switch try await cluster.route(chargerID, to: node, request) {
+                case .answered(let result):
+                    return result
+                case .moved:
+                    // The charger reconnected elsewhere before the request was claimed: dispatch again, in the time left.
+                    let left = timeout - Double((ContinuousClock.now - asked) / .milliseconds(1)) / 1000
+                    guard left > 0.1 else { throw ControlError(.timeout, "no answer within \(timeout) s") }
+                    return try await send(to: chargerID, action: action, payload: payload, timeout: left, validate: validate, origin: origin)
+                }
             }
             let exists = (try? await database.read { db in try db.fetchValue(Bool.self, sql: "SELECT 1 FROM chargers WHERE id = ?", arguments: [chargerID]) }) ?? nil
             throw exists == true
