@@ -94,6 +94,37 @@ import Testing
         #expect(await b.stop() == 0)
     }
 
+    /// One leader (advisory lock) plans limits for the whole fleet: a limit set through the other node reaches it (a
+    /// NOTIFY), and its profile reaches a charger connected to that other node through the command routing, once.
+    @Test func theLeaderSendsLimitsToChargersOnOtherNodes() async throws {
+        let url = try TestPostgres.newDatabaseURL()
+        let a = try await ServerProcess(arguments: ["--node-id", "A"], db: url)
+        #expect(await Self.eventually { (try? TestPostgres.query(url: url, "SELECT id FROM nodes WHERE leader = 1")) == "A" })
+        let b = try await ServerProcess(arguments: ["--node-id", "B"], db: url)
+        let charger = try await RespondingCharger.start(b.url, id: "CL-LIM") { action, _ in
+            switch action {
+            case "GetConfiguration":
+                .result(["configurationKey": [["key": "ChargingScheduleAllowedChargingRateUnit", "readonly": true, "value": "Current"]]])
+            case "GetCompositeSchedule": .result(["status": "Rejected"])
+            default: .result(["status": "Accepted"])
+            }
+        }
+        for arguments in [["agent", "add", "operator", "--priority", "10"], ["limit", "set", "CL-LIM", "--agent", "operator", "--max", "16", "--unit", "A"]] {
+            let run = try await Self.ctl(b, arguments)
+            #expect(run.status == 0, "\(arguments): \(run.stdout)\(run.stderr)")
+        }
+        #expect(await Self.eventually { charger.calls.contains { $0.action == "SetChargingProfile" } })
+        try await Task.sleep(for: .seconds(2))
+        let profiles = charger.calls.filter { $0.action == "SetChargingProfile" }
+        #expect(profiles.count == 1, "\(charger.calls.map(\.action))")
+        #expect(profiles.first?.payload["csChargingProfiles"]?["chargingSchedule"]?["chargingSchedulePeriod"]?.arrayValue?.first?["limit"]?.numberValue?.double == 16)
+        let origins = try TestPostgres.query(url: url, "SELECT DISTINCT origin FROM commands WHERE action = 'SetChargingProfile'")
+        #expect(origins == "limits")
+        await charger.stop()
+        #expect(await a.stop() == 0)
+        #expect(await b.stop() == 0)
+    }
+
     /// A charger that reconnects to another node: the new node takes it, the old one closes its socket and neither
     /// marks it offline nor keeps a lease; commands then go to the new node. Events of both nodes show on each.
     @Test func aReconnectToAnotherNodeReplacesTheOldConnection() async throws {
