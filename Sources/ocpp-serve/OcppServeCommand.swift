@@ -50,6 +50,12 @@ struct OcppServeCommand: AsyncParsableCommand {
             timeout (default 10 s), max-per-minute (default 20; what is over is summarised once the minute allows)
             and filters rules: [...] and groups: [...]. Sinks never hold up chargers; failures are logged and counted
             (ocpp-ctl alerts --json). Durations: seconds or 30s, 5m, 2h, 1d. Example in README.md.
+            Several nodes (PostgreSQL only): every ocpp-serve on one database is a node (--node-id) with its own \
+            charger port and control socket. A node holds the chargers connected to it by leases (--lease-seconds); a \
+            charger reconnecting to another node is taken over and its old socket closed; a command through any node \
+            reaches the charger on whichever node holds it (remote_commands table + LISTEN/NOTIFY) with the same output \
+            and exit code; events --follow on any node shows every node's events; one node, elected by a PostgreSQL \
+            advisory lock, re-balances limits and does the housekeeping. scripts/run-cluster.sh shows two nodes.
             """,
         version: ToolkitVersion.current
     )
