@@ -125,6 +125,34 @@ import Testing
         #expect(await b.stop() == 0)
     }
 
+    /// A node whose LISTEN connection dies (here: terminated by the database) loses its leadership with it, connects
+    /// again by itself, and keeps routing commands; there is one leader at a time.
+    @Test func aLostListenConnectionComesBackAndLeadershipMoves() async throws {
+        let url = try TestPostgres.newDatabaseURL()
+        let a = try await ServerProcess(arguments: ["--node-id", "A"], db: url)
+        #expect(await Self.eventually { (try? TestPostgres.query(url: url, "SELECT id FROM nodes WHERE leader = 1")) == "A" })
+        let b = try await ServerProcess(arguments: ["--node-id", "B"], db: url)
+        let charger = try await RespondingCharger.start(b.url, id: "CL-LISTEN") { _, _ in .result(["status": "Accepted"]) }
+        let terminated = try TestPostgres.query(
+            url: url, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'ocpp-serve node A'"
+        )
+        #expect(terminated == "1")
+        #expect(await Self.eventually { a.stderr.contains { $0.contains("cluster connection lost") } })
+        // Exactly one leader again (B took the lock, or A got it back after reconnecting).
+        #expect(await Self.eventually {
+            (try? TestPostgres.query(url: url, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 1819 AND granted")) == "1"
+        })
+        #expect(await Self.eventually {
+            (try? TestPostgres.query(url: url, "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'ocpp-serve node A'")) == "1"
+        })
+        let reset = try await Self.ctl(a, ["reset", "CL-LISTEN"])
+        #expect(reset.status == 0, "\(reset.stdout)\(reset.stderr)")
+        #expect(charger.calls.map(\.action) == ["Reset"])
+        await charger.stop()
+        #expect(await a.stop() == 0)
+        #expect(await b.stop() == 0)
+    }
+
     /// A charger that reconnects to another node: the new node takes it, the old one closes its socket and neither
     /// marks it offline nor keeps a lease; commands then go to the new node. Events of both nodes show on each.
     @Test func aReconnectToAnotherNodeReplacesTheOldConnection() async throws {

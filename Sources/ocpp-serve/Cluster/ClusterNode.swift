@@ -154,7 +154,9 @@ final class ClusterNode: Service, Sendable {
             let reconnecting = attempt > 1
             var session: PostgresSession?
             do {
-                let connected = try await PostgresSession.connect(location, id: 100_000 + attempt % 100_000, logger: logger)
+                let connected = try await PostgresSession.connect(
+                    location, id: 100_000 + attempt % 100_000, applicationName: "ocpp-serve node \(nodeID)", logger: logger
+                )
                 session = connected
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask {
@@ -195,8 +197,13 @@ final class ClusterNode: Service, Sendable {
         leading.store(leader, ordering: .relaxed)
         logger.notice(leader ? "leader elected" : "leadership lost")
         let id = nodeID
+        // For operators (`SELECT id FROM nodes WHERE leader = 1`); the lock, not this column, decides.
         _ = try? await database.write { db in
-            try db.execute(sql: "UPDATE nodes SET leader = CASE WHEN id = ? THEN ? ELSE 0 END", arguments: [id, leader ? 1 : 0])
+            if leader {
+                try db.execute(sql: "UPDATE nodes SET leader = CASE WHEN id = ? THEN 1 ELSE 0 END", arguments: [id])
+            } else {
+                try db.execute(sql: "UPDATE nodes SET leader = 0 WHERE id = ?", arguments: [id])
+            }
         }
         if let leadership = handlers.withLock({ $0.leadership }) { await leadership(leader) }
     }

@@ -15,12 +15,14 @@ public final class PostgresSession: Sendable {
         self.logger = logger
     }
 
-    public static func connect(_ location: PostgresLocation, id: Int, logger: Logger) async throws -> PostgresSession {
+    /// `applicationName` shows in `pg_stat_activity`, so an operator sees which session is whose.
+    public static func connect(_ location: PostgresLocation, id: Int, applicationName: String, logger: Logger) async throws -> PostgresSession {
         var configuration = PostgresConnection.Configuration(
             host: location.host, port: location.port, username: location.user, password: location.password, database: location.database,
             tls: .disable
         )
         configuration.options.connectTimeout = .seconds(5)
+        configuration.options.additionalStartupParameters = [("application_name", applicationName)]
         let connection = try await PostgresConnection.connect(
             on: MultiThreadedEventLoopGroup.singleton.any(), configuration: configuration, id: id, logger: logger
         )
