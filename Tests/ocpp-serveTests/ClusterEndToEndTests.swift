@@ -42,7 +42,7 @@ import Testing
     /// Reset); a charger connected nowhere gives exit 3 from either node, unknown or known.
     @Test func aCommandThroughOneNodeReachesAChargerOnTheOther() async throws {
         let url = try TestPostgres.newDatabaseURL()
-        let a = try await ServerProcess(arguments: ["--node-id", "A", "--lease-seconds", "6"], db: url)
+        let a = try await ServerProcess(arguments: ["--node-id", "A", "--lease-seconds", "6", "--http", "127.0.0.1:0"], db: url)
         let b = try await ServerProcess(arguments: ["--node-id", "B", "--lease-seconds", "6"], db: url)
         let charger = try await RespondingCharger.start(b.url, id: "CL-1") { action, _ in
             action == "ClearCache" ? .result(["status": "Rejected"]) : .result(["status": "Accepted"])
@@ -69,6 +69,15 @@ import Testing
         #expect(refused.status == 1, "\(refused.stdout)\(refused.stderr)")
         #expect(charger.calls.map(\.action) == ["Reset", "Reset", "Reset", "ClearCache"])
 
+        // The same through node A's HTTP API.
+        let created = try await Self.ctl(a, ["token", "create", "cluster-op", "--json"])
+        let token = try #require(try JSONParser.parse(created.stdout)["token"]?.stringValue)
+        let http = try await ToolRun.run("ocpp-ctl", ["--url", "http://127.0.0.1:\(try #require(a.httpPort))", "--token", token, "reset", "CL-1"])
+        #expect(http.status == 0, "\(http.stdout)\(http.stderr)")
+        let httpNowhere = try await ToolRun.run("ocpp-ctl", ["--url", "http://127.0.0.1:\(try #require(a.httpPort))", "--token", token, "reset", "CL-GONE"])
+        #expect(httpNowhere.status == 3, "\(httpNowhere.stdout)\(httpNowhere.stderr)")
+        #expect(charger.calls.map(\.action) == ["Reset", "Reset", "Reset", "ClearCache", "Reset"])
+
         // Connected nowhere: unknown, and known but gone, from either node.
         for server in [a, b] {
             for id in ["NO-SUCH-CHARGER", "CL-GONE"] {
@@ -88,7 +97,7 @@ import Testing
 
         // The command log is on the node that holds the charger, in the shared database.
         let logged = try TestPostgres.query(url: url, "SELECT count(*) FROM commands WHERE charger_id = 'CL-1'")
-        #expect(logged == "4")
+        #expect(logged == "5")
         await charger.stop()
         #expect(await a.stop() == 0)
         #expect(await b.stop() == 0)
