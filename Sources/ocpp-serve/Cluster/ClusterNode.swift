@@ -41,6 +41,9 @@ final class ClusterNode: Service, Sendable {
 
     private let handlers = Mutex(Handlers())
     private let leading = Atomic<Bool>(false)
+    /// When this node last failed to renew (the database out of reach): the other nodes likely failed too, so leases
+    /// are not expired until they have had a lease period to renew after it.
+    private let lastRenewalFailureMs = Atomic<Int64>(0)
 
     private struct Waiting {
         var continuations: [Int64: CheckedContinuation<RemoteCommand.Outcome?, Never>] = [:]
@@ -311,6 +314,7 @@ final class ClusterNode: Service, Sendable {
                 return try LeaseTable.renew(held.mapValues { Int64($0) }, node: node, nowMs: now, expiresMs: expires, in: db)
             }
         } catch {
+            lastRenewalFailureMs.store(now, ordering: .relaxed)
             logger.warning("leases not renewed", metadata: ["chargers": "\(held.count)", "error": "\(String(describing: error))"])
             return
         }
@@ -329,11 +333,12 @@ final class ClusterNode: Service, Sendable {
 
     private func housekeeping(nowMs: Int64) async {
         let staleNodeMs = nowMs - 10 * settings.leaseMs
+        let expiring = nowMs - lastRenewalFailureMs.load(ordering: .relaxed) > settings.leaseMs
         do {
             let expired = try await database.write { db in
                 _ = try RemoteCommand.purge(beforeMs: nowMs - 60_000, in: db)
                 try db.execute(sql: "DELETE FROM nodes WHERE heartbeat_ms < ?", arguments: [staleNodeMs])
-                return try LeaseTable.expire(nowMs: nowMs, in: db)
+                return expiring ? try LeaseTable.expire(nowMs: nowMs, in: db) : []
             }
             for chargerID in expired {
                 events.publish(ServerEvent(atMs: nowMs, chargerID: chargerID, kind: .offline, detail: ["reason": "lease expired"]))
