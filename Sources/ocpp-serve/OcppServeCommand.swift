@@ -55,6 +55,12 @@ struct OcppServeCommand: AsyncParsableCommand {
             timeout (default 10 s), max-per-minute (default 20; what is over is summarised once the minute allows)
             and filters rules: [...] and groups: [...]. Sinks never hold up chargers; failures are logged and counted
             (ocpp-ctl alerts --json). Durations: seconds or 30s, 5m, 2h, 1d. Example in README.md.
+            Several nodes (PostgreSQL only): every ocpp-serve on one database is a node (--node-id) with its own \
+            charger port and control socket. A node holds the chargers connected to it by leases (--lease-seconds); a \
+            charger reconnecting to another node is taken over and its old socket closed; a command through any node \
+            reaches the charger on whichever node holds it (remote_commands table + LISTEN/NOTIFY) with the same output \
+            and exit code; events --follow on any node shows every node's events; one node, elected by a PostgreSQL \
+            advisory lock, re-balances limits and does the housekeeping. scripts/run-cluster.sh shows two nodes.
             """,
         version: ToolkitVersion.current
     )
@@ -185,6 +191,23 @@ struct OcppServeCommand: AsyncParsableCommand {
     @Option(help: "CPO name: a charger's CSR must carry it as O (its CN must be the charge point id). Unchecked unless given.")
     var cpoName: String?
 
+    @Option(
+        name: .customLong("node-id"),
+        help: """
+            This node's name among several ocpp-serve nodes on one PostgreSQL (1-64 letters, digits, '.', '_', ':', '-'). \
+            PostgreSQL only. (default: HOSTNAME-PORT of --listen, or HOSTNAME-<random> with port 0)
+            """
+    )
+    var nodeID: String?
+
+    @Option(
+        help: """
+            Seconds a node's hold on its chargers lasts without renewal (renewed every third of it); a dead node's \
+            chargers count as offline, and commands stop being routed to it, after this. PostgreSQL only. (default: 15)
+            """
+    )
+    var leaseSeconds: Int?
+
     /// Flags over the config file over defaults; a bad value is a usage error naming the fix.
     func resolve() throws -> ServerConfiguration {
         var c = ServerConfiguration()
@@ -306,6 +329,21 @@ struct OcppServeCommand: AsyncParsableCommand {
         if let v = cpoName ?? file.cpoName {
             guard !v.isEmpty, v.count <= 64 else { throw ValidationError("--cpo-name expects 1 to 64 characters") }
             c.cpoName = v
+        }
+        if nodeID != nil || leaseSeconds != nil {
+            guard c.database.isPostgres else {
+                throw ValidationError("--node-id and --lease-seconds need several nodes on one database: give --db postgres://..., or drop them (SQLite is one node)")
+            }
+        }
+        if let v = nodeID {
+            guard ClusterSettings.isValidNodeID(v) else {
+                throw ValidationError("--node-id expects 1 to 64 letters, digits, '.', '_', ':' or '-' (got \(v))")
+            }
+            c.nodeID = v
+        }
+        if let v = leaseSeconds {
+            guard (3...3600).contains(v) else { throw ValidationError("--lease-seconds expects 3 to 3600 seconds (got \(v))") }
+            c.leaseSeconds = v
         }
         if let v = logLevel ?? file.logLevel {
             guard Logger.Level(rawValue: v) != nil else { throw ValidationError("--log-level expects trace, debug, info, notice, warning, error or critical") }

@@ -25,8 +25,21 @@ struct OcppSimCommand: AsyncParsableCommand {
         version: ToolkitVersion.current
     )
 
-    @Option(help: "Central system endpoint; each charger connects to URL/<id> (ws:// or wss://). Environment: OCPP_SIM_URL.")
-    var url: String?
+    @Option(
+        help: """
+            Central system endpoint; each charger connects to URL/<id> (ws:// or wss://). Repeatable (several server nodes): \
+            charger n connects to the (n mod count)-th URL and, when a connection fails or drops, tries the next. \
+            Environment: OCPP_SIM_URL (URLs separated by commas).
+            """
+    )
+    var url: [String] = []
+
+    /// `--url`s, else `OCPP_SIM_URL` split at commas.
+    var urls: [String] {
+        if !url.isEmpty { return url }
+        return (ProcessInfo.processInfo.environment["OCPP_SIM_URL"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty }
+    }
 
     @Option(help: "Number of chargers.")
     var chargers: Int = 1
@@ -163,13 +176,15 @@ struct OcppSimCommand: AsyncParsableCommand {
         if (clientCert == nil) != (clientKey == nil) { throw ValidationError("--client-cert and --client-key go together: give both PEM files") }
         if let start, Timestamp(parsing: start) == nil { throw ValidationError("--start expects an RFC 3339 time like 2026-12-05T18:00:00Z") }
         if !list {
-            guard let url = url ?? ProcessInfo.processInfo.environment["OCPP_SIM_URL"] else {
+            guard !urls.isEmpty else {
                 throw ValidationError("missing --url (e.g. --url ws://127.0.0.1:9000/ocpp)")
             }
-            guard url.hasPrefix("ws://") || url.hasPrefix("wss://") else { throw ValidationError("--url must start with ws:// or wss:// (got \(url))") }
-            // The WebSocket client sends the URL's host as TLS SNI, which may not be an IP address.
-            if url.hasPrefix("wss://"), let host = URLComponents(string: url)?.host, host.allSatisfy({ $0.isNumber || $0 == "." || $0 == ":" }) {
-                throw ValidationError("a wss:// --url needs the server's host name, not an IP address (e.g. wss://localhost:9443/ocpp; the certificate must name it)")
+            for url in urls {
+                guard url.hasPrefix("ws://") || url.hasPrefix("wss://") else { throw ValidationError("--url must start with ws:// or wss:// (got \(url))") }
+                // The WebSocket client sends the URL's host as TLS SNI, which may not be an IP address.
+                if url.hasPrefix("wss://"), let host = URLComponents(string: url)?.host, host.allSatisfy({ $0.isNumber || $0 == "." || $0 == ":" }) {
+                    throw ValidationError("a wss:// --url needs the server's host name, not an IP address (e.g. wss://localhost:9443/ocpp; the certificate must name it)")
+                }
             }
         }
     }
@@ -205,7 +220,7 @@ struct OcppSimCommand: AsyncParsableCommand {
         let origin = start.flatMap { Timestamp(parsing: $0)?.date } ?? Date()
         let stats = FleetStats(chargers: chargers, steadyStateOnly: plan.rate != nil)
         var context = FleetContext(
-            baseURL: url ?? ProcessInfo.processInfo.environment["OCPP_SIM_URL"] ?? "", template: chargerTemplate, scenario: plan,
+            baseURLs: urls, template: chargerTemplate, scenario: plan,
             clock: SimClock(origin: origin, speed: speed), seed: seed, quirks: quirks,
             faults: .init(faultChance: faultRate, dropEvery: dropEvery, rebootLoop: rebootLoop), stats: stats,
             callTimeout: .milliseconds(Int64(callTimeout * 1000)), maxMessage: maxMessage, gate: ConnectGate(limit: connectConcurrency),

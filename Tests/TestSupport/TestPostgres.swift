@@ -173,23 +173,25 @@ public enum TestPostgres {
     }
 
     /// `detached`: output to /dev/null, for `pg_ctl start`, whose server inherits (and would hold open) a pipe.
+    /// Runs a tool through `system` and returns its exit status and output. Not Foundation's `Process`: with many test
+    /// processes starting at once it sometimes never saw a short-lived child exit (psql and pg_ctl left as zombies and
+    /// the test waiting for ever); the shell waits for its own child. `detached`: output to /dev/null, for
+    /// `pg_ctl start`, whose server would otherwise hold the output open.
     public static func run(_ tool: String, _ arguments: [String], environment: [String: String]? = nil, detached: Bool = false) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: tool)
-        process.arguments = arguments
-        if let environment { process.environment = environment }
+        func quoted(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+        let variables = (environment ?? [:]).filter { $0.key.hasPrefix("PG") }.map { "\($0.key)=\(quoted($0.value))" }
+        let command = (variables.isEmpty ? [] : ["env"] + variables) + ([tool] + arguments).map(quoted)
         if detached {
-            // Foundation's Process never saw pg_ctl's exit here (a zombie, the wait hung): the shell waits itself.
-            let line = ([tool] + arguments).map { "'\($0)'" }.joined(separator: " ") + " >/dev/null 2>&1 </dev/null"
-            return (system(line), "")
+            let status = system(command.joined(separator: " ") + " >/dev/null 2>&1 </dev/null")
+            return (status == -1 ? -1 : (status >> 8) & 0xFF, "")
         }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("ocpp-test-run-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: output) }
+        let status = system(command.joined(separator: " ") + " >\(quoted(output)) 2>&1 </dev/null")
+        let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+        // system returns a wait status: the exit code is in its second byte.
+        let exitCode = status == -1 ? Int32(-1) : (status >> 8) & 0xFF
+        return (exitCode, text)
     }
 }
 

@@ -24,6 +24,7 @@ final class RespondingCharger: Sendable {
     let id: String
     let received = Locked<[Received]>([])
     private let connected = Locked(false)
+    private let ended = Locked(false)
     private let task: Locked<Task<Void, any Error>?> = Locked(nil)
 
     private init(id: String) { self.id = id }
@@ -35,6 +36,7 @@ final class RespondingCharger: Sendable {
     ) async throws -> RespondingCharger {
         let charger = RespondingCharger(id: id)
         let task = Task {
+            defer { charger.ended.withLock { $0 = true } }
             try await TestCharger.connect(url, id: id) { socket in
                 try await socket.call("BootNotification", ["chargePointVendor": "Scripted", "chargePointModel": "Responder"])
                 for (index, status) in statuses.enumerated() {
@@ -94,6 +96,9 @@ final class RespondingCharger: Sendable {
     }
 
     var calls: [Received] { received.withLock { $0 } }
+
+    /// The socket closed (by the server, or `stop`).
+    var isClosed: Bool { ended.withLock { $0 } }
 
     func stop() async {
         let task = task.withLock { $0 }

@@ -9,11 +9,14 @@ public struct ChargerSummary: Codable, Sendable, Equatable {
     /// RFC 3339 UTC.
     public var lastSeen: String?
     public var connectors: [ConnectorState]
+    /// Several ocpp-serve nodes: the node the charger is connected to (nil on a single node or when not connected).
+    public var node: String?
 
     public init(
         id: String, connected: Bool, registration: String, vendor: String?, model: String?, firmware: String?, lastSeen: String?,
-        connectors: [ConnectorState]
+        connectors: [ConnectorState], node: String? = nil
     ) {
+        self.node = node
         self.id = id
         self.connected = connected
         self.registration = registration

@@ -232,6 +232,30 @@ public enum StoreSchema {
                     ALTER TABLE api_tokens ADD COLUMN read_only INTEGER NOT NULL DEFAULT 0;
                     ALTER TABLE api_tokens ADD COLUMN chargers TEXT;
                     """),
+        // Issue 18: several ocpp-serve nodes on one PostgreSQL. Which node holds which charger (a lease that runs out
+        // when its node stops renewing it), and commands routed between nodes (requests and answers stay here, NOTIFY
+        // only wakes the other node: its payloads are limited to 8000 bytes). Created on SQLite too (one list, one
+        // node): empty there.
+        StoreMigration("v11-nodes", sql: """
+                    CREATE TABLE nodes (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        started_ms INTEGER NOT NULL, heartbeat_ms INTEGER NOT NULL,
+                        listen TEXT, leader INTEGER NOT NULL DEFAULT 0
+                    );
+                    CREATE TABLE charger_leases (
+                        charger_id TEXT PRIMARY KEY NOT NULL,
+                        node_id TEXT NOT NULL, epoch INTEGER NOT NULL,
+                        acquired_ms INTEGER NOT NULL, expires_ms INTEGER NOT NULL
+                    );
+                    CREATE INDEX charger_leases_by_node ON charger_leases(node_id);
+                    CREATE TABLE remote_commands (
+                        id INTEGER PRIMARY KEY,
+                        charger_id TEXT NOT NULL, origin_node TEXT NOT NULL, target_node TEXT NOT NULL,
+                        request TEXT NOT NULL, created_ms INTEGER NOT NULL, deadline_ms INTEGER NOT NULL,
+                        claimed_ms INTEGER, answered_ms INTEGER, response TEXT
+                    );
+                    CREATE INDEX remote_commands_by_target ON remote_commands(target_node, claimed_ms);
+                    """),
     ]
 
     /// The SQLite migrator (GRDB): one registered migration per entry, under the same id as before the store

@@ -16,11 +16,13 @@ struct ChargersCommand: AsyncParsableCommand {
     func run() async throws {
         let chargers = try await globals.client.get([ChargerSummary].self, ControlAPI.chargers(connectedOnly: connected))
         if globals.json { return Output.json(chargers) }
+        // Several server nodes: the node each charger is connected to, in the CONNECTED column.
+        let clustered = chargers.contains { $0.node != nil }
         Output.table(
             ["ID", "CONNECTED", "REGISTRATION", "VENDOR", "MODEL", "FIRMWARE", "LAST SEEN", "CONNECTORS"],
             chargers.map { c in
                 [
-                    c.id, c.connected ? "yes" : "no", c.registration, Output.dash(c.vendor), Output.dash(c.model), Output.dash(c.firmware),
+                    c.id, c.connected ? (clustered ? "yes (\(c.node ?? "?"))" : "yes") : "no", c.registration, Output.dash(c.vendor), Output.dash(c.model), Output.dash(c.firmware),
                     Output.dash(c.lastSeen), c.connectors.isEmpty ? "-" : c.connectors.map { "\($0.connector):\($0.status)" + ($0.errorCode == "NoError" ? "" : "(\($0.errorCode))") }.joined(separator: " "),
                 ]
             }
@@ -54,7 +56,7 @@ extension ChargerCommand {
             if globals.json { return Output.json(detail) }
             let s = detail.summary
             let fields: [(String, String?)] = [
-                ("id", s.id), ("connected", s.connected ? "yes" : "no"), ("registration", s.registration), ("vendor", s.vendor), ("model", s.model),
+                ("id", s.id), ("connected", s.connected ? "yes" : "no"), ("node", s.node), ("registration", s.registration), ("vendor", s.vendor), ("model", s.model),
                 ("firmware", s.firmware), ("serial", detail.serialNumber), ("charge box serial", detail.chargeBoxSerialNumber),
                 ("meter", [detail.meterType, detail.meterSerialNumber].compactMap { $0 }.joined(separator: " ")), ("iccid", detail.iccid),
                 ("imsi", detail.imsi), ("heartbeat interval", detail.heartbeatInterval.map { "\($0) s" }), ("first seen", detail.firstSeen),
@@ -62,7 +64,7 @@ extension ChargerCommand {
                 ("diagnostics status", detail.diagnosticsStatus), ("log status", detail.logStatus),
                 ("security profile", detail.securityProfile.map { "\($0)" } ?? "none registered (server minimum)"),
             ]
-            Output.table(["FIELD", "VALUE"], fields.map { [$0.0, Output.dash($0.1)] })
+            Output.table(["FIELD", "VALUE"], fields.filter { $0.0 != "node" || $0.1 != nil }.map { [$0.0, Output.dash($0.1)] })
             if !s.connectors.isEmpty {
                 Output.line("")
                 Output.table(

@@ -49,7 +49,9 @@ actor AlertEngine: Service {
             return AlertSinkRunner(settings: sink, delivery: delivery, logger: logger)
         }
         // Subscribed now, before the charger port opens, so no event is missed.
-        stream = events.subscribe { event in
+        // Other nodes' connects and disconnects too (several nodes): whether a charger is offline is the fleet's
+        // question, answered by the leader; every other rule stays with the node that saw the event.
+        stream = events.subscribe(includeRemote: true) { event in
             switch event.kind {
             case .fault, .status, .connect, .disconnect, .offline, .online, .boot, .rejected, .limitRejected, .limitIgnored, .commandAnswered,
                 .transactionStop, .securityEvent:
@@ -132,9 +134,33 @@ actor AlertEngine: Service {
 
     // MARK: - Rules
 
+    /// Several nodes: only the leader raises offline alerts, for chargers connected to no node.
+    struct ClusterHooks: Sendable {
+        var isLeader: @Sendable () -> Bool
+        var connectedAnywhere: @Sendable () async -> Set<String>
+    }
+
+    private var clusterHooks: ClusterHooks?
+
+    func setCluster(_ hooks: ClusterHooks) {
+        clusterHooks = hooks
+    }
+
     func handle(_ event: ServerEvent) async {
         guard let charger = event.chargerID else { return }
         let at = event.atMs
+        if event.origin != nil {
+            // Another node's event: only the offline bookkeeping (that node raises its own alerts).
+            switch event.kind {
+            case .disconnect, .offline:
+                if offlineSince[charger] == nil { offlineSince[charger] = (at, event.kind == .offline) }
+            case .connect, .online, .boot:
+                await back(charger, at: at)
+            default:
+                break
+            }
+            return
+        }
         let connector = event.detail["connector"]?.numberValue?.int
         switch event.kind {
         case .fault:
@@ -237,9 +263,11 @@ actor AlertEngine: Service {
     func tick() async {
         let now = Timestamp.nowMilliseconds()
         // A replaced connection reports a disconnect after its successor connected: connected chargers are not offline.
-        let connected = Set(await registry.connectedContexts.map(\.chargerID))
+        var connected = Set(await registry.connectedContexts.map(\.chargerID))
+        if let clusterHooks { connected.formUnion(await clusterHooks.connectedAnywhere()) }
         for (charger, entry) in offlineSince where !entry.silent && connected.contains(charger) { offlineSince[charger] = nil }
-        for (charger, entry) in offlineSince where now - entry.atMs >= Int64(settings.offlineAfterSeconds) * 1000 {
+        let raisesOffline = clusterHooks?.isLeader() ?? true
+        for (charger, entry) in offlineSince where raisesOffline && now - entry.atMs >= Int64(settings.offlineAfterSeconds) * 1000 {
             let since = entry.atMs
             await raise(
                 .offline,

@@ -278,6 +278,9 @@ final class ChargerConnection: ChannelDuplexHandler {
         if let known { context.registration = known.registration }
         let serial = context.nextConnection()
         let calls = ChargerCallQueue()
+        // Several nodes: the lease first, so that a command routed here finds the charger registered by the time
+        // other nodes see the lease, and the node that held it is told to close its socket.
+        await endpoint.cluster?.take(chargerID, serial: serial)
         let nowMs = Timestamp.nowMilliseconds()
         _ = context.touch(atMs: nowMs)
         let previous = await endpoint.registry.attach(
@@ -311,7 +314,13 @@ final class ChargerConnection: ChannelDuplexHandler {
             let endMs = Timestamp.nowMilliseconds()
             if await endpoint.registry.detach(chargerID, serial: registration.serial) {
                 system.meterGauges.remove(chargerID)
-                system.writer.submitDetached(.seen(chargerID: chargerID, atMs: endMs, online: false, registrationIfNew: registration.context.registration))
+                if let cluster = endpoint.cluster {
+                    // Offline only if this connection still held the lease (released and marked in one transaction):
+                    // a charger that already reconnected to another node stays online.
+                    _ = await cluster.release(chargerID, serial: registration.serial)
+                } else {
+                    system.writer.submitDetached(.seen(chargerID: chargerID, atMs: endMs, online: false, registrationIfNew: registration.context.registration))
+                }
             }
             system.events.publish(ServerEvent(atMs: endMs, chargerID: chargerID, kind: .disconnect, detail: [:]))
         }

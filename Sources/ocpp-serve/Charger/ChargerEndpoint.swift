@@ -25,14 +25,17 @@ final class ChargerEndpoint: Sendable {
     let configuration: ServerConfiguration
     /// The TLS context and client-certificate roots; nil without `--tls-cert`.
     let tls: ChargerTLS?
+    /// Several nodes on one PostgreSQL: leases taken and released here; nil on SQLite.
+    let cluster: ClusterNode?
     let logger: Logger
     /// Closed connections still unregistering (the shutdown waits for them).
     let unregistering = Atomic<Int>(0)
 
     init(
         centralSystem: CentralSystem, credentials: ChargerCredentials, registry: ChargerRegistry, database: any SQLStore,
-        configuration: ServerConfiguration, tls: ChargerTLS? = nil, logger: Logger
+        configuration: ServerConfiguration, tls: ChargerTLS? = nil, cluster: ClusterNode? = nil, logger: Logger
     ) {
+        self.cluster = cluster
         self.centralSystem = centralSystem
         self.credentials = credentials
         self.verifier = NIOThreadPool(numberOfThreads: 1)

@@ -39,6 +39,18 @@ actor ChargerRegistry {
         return true
     }
 
+    /// Several nodes: another node took the charger. Removes connection `serial` (nil: whichever) and returns it for
+    /// the caller to close; its own unregistering then finds it gone and neither releases the lease nor marks the
+    /// charger offline.
+    func remove(_ chargerID: String, serial: UInt64?) -> Connection? {
+        guard let current = connections[chargerID], serial == nil || current.serial == serial else { return nil }
+        connections[chargerID] = nil
+        return current
+    }
+
+    /// Connected chargers and their connection serials (the lease epochs), for the bulk lease renewal.
+    var serials: [String: UInt64] { connections.mapValues(\.serial) }
+
     func connection(_ chargerID: String) -> Connection? { connections[chargerID] }
     var connectedIDs: [String] { Array(connections.keys) }
 

@@ -77,6 +77,10 @@ struct ServerConfiguration: Sendable, Equatable {
     var csrValidityDays = 365
     /// The CPO name a CSR's O must equal (essentials §7: O = CpoName); nil: O is not checked.
     var cpoName: String?
+    /// Several nodes on one PostgreSQL (`ClusterSettings`): this node's name (nil: the default) and how long its
+    /// hold on a charger lasts without renewal.
+    var nodeID: String?
+    var leaseSeconds = 15
 
     struct Address: Sendable, Equatable {
         var host: String

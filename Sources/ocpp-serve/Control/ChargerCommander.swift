@@ -13,12 +13,15 @@ struct ChargerCommander: Sendable {
     let logger: Logger
     /// Command latency and outcomes by action (/metrics).
     var metrics: ServerMetrics? = nil
+    /// Several nodes: a charger held by another node is reached through it (`ClusterNode.route`).
+    var cluster: ClusterNode? = nil
 
     /// - Parameters:
     ///   - validate: false for `call`, which sends any action and payload verbatim.
     ///   - origin: who asked (`socket:alice`, `token:scheduler`), kept in the command log and the event stream.
+    ///   - routed: false for a command another node routed here: it is not routed on again.
     func send(
-        to chargerID: String, action: String, payload: JSONValue, timeout: Double, validate: Bool, origin: String
+        to chargerID: String, action: String, payload: JSONValue, timeout: Double, validate: Bool, origin: String, routed: Bool = true
     ) async throws(ControlError) -> CommandResult {
         let known = OCPPAction(rawValue: action)
         if validate {
@@ -33,6 +36,20 @@ struct ChargerCommander: Sendable {
             }
         }
         guard let connection = await registry.connection(chargerID) else {
+            if routed, let cluster, let node = await cluster.holder(of: chargerID), node != cluster.nodeID {
+                // Logged, sent and recorded by the node that holds the charger; its outcome comes back as if local.
+                let request = RemoteCommand.Request(action: action, payload: payload, timeout: timeout, validate: validate, origin: origin)
+                let asked = ContinuousClock.now
+                switch try await cluster.route(chargerID, to: node, request) {
+                case .answered(let result):
+                    return result
+                case .moved:
+                    // The charger reconnected elsewhere before the request was claimed: dispatch again, in the time left.
+                    let left = timeout - Double((ContinuousClock.now - asked) / .milliseconds(1)) / 1000
+                    guard left > 0.1 else { throw ControlError(.timeout, "no answer within \(timeout) s") }
+                    return try await send(to: chargerID, action: action, payload: payload, timeout: left, validate: validate, origin: origin)
+                }
+            }
             let exists = (try? await database.read { db in try db.fetchValue(Bool.self, sql: "SELECT 1 FROM chargers WHERE id = ?", arguments: [chargerID]) }) ?? nil
             throw exists == true
                 ? ControlError(.notConnected, "charger \(chargerID) is not connected")

@@ -5,26 +5,41 @@ import Shared
 struct ControlQueries: Sendable {
     let database: any SQLStore
     let registry: ChargerRegistry
+    /// Several nodes: connected means connected to any node (a live lease), shown with the node.
+    var cluster: ClusterNode? = nil
 
     static func time(_ ms: Int64?) -> String? { ms.map { Timestamp(milliseconds: $0).description } }
 
+    /// Charger id → the node it is connected to (this node's own id on a single node).
+    func connectedNodes() async throws -> [String: String] {
+        var nodes = try await cluster?.liveLeases() ?? [:]
+        let here = cluster?.nodeID ?? ""
+        for id in await registry.connectedIDs { nodes[id] = here }
+        return nodes
+    }
+
     func chargers(connectedOnly: Bool) async throws -> [ChargerSummary] {
-        let connected = Set(await registry.connectedIDs)
+        let connected = try await connectedNodes()
         let rows = try await database.read { db in try Self.summaries(db, where: nil, arguments: []) }
         return rows.map { summary in
             var summary = summary
-            summary.connected = connected.contains(summary.id)
+            summary.connected = connected[summary.id] != nil
+            if cluster != nil { summary.node = connected[summary.id] }
             return summary
         }.filter { !connectedOnly || $0.connected }
     }
 
     func charger(_ id: String) async throws -> ChargerDetail? {
-        let connected = await registry.isConnected(id)
+        var node: String? = await registry.isConnected(id) ? (cluster?.nodeID ?? "") : nil
+        if node == nil, let cluster { node = await cluster.holder(of: id) }
+        let connected = node != nil
+        let shownNode = cluster == nil ? nil : node
         return try await database.read { db -> ChargerDetail? in
             guard var summary = try Self.summaries(db, where: "id = ?", arguments: [id]).first,
                 let row = try db.fetchOne(sql: "SELECT * FROM chargers WHERE id = ?", arguments: [id])
             else { return nil }
             summary.connected = connected
+            summary.node = shownNode
             let configuration = try db.fetchAll(sql: "SELECT key, value, readonly, read_ms FROM charger_configuration WHERE charger_id = ? ORDER BY key", arguments: [id]
             ).map { ConfigurationEntry(key: $0["key"], value: $0["value"], readonly: $0["readonly"], readAt: Self.time($0["read_ms"]) ?? "") }
             let commands = try db.fetchAll(sql: "SELECT * FROM commands WHERE charger_id = ? ORDER BY id DESC LIMIT 10", arguments: [id]

@@ -179,7 +179,7 @@ struct ControlRouter: Sendable {
             let text = stored.map { $0.serialized() + "\n" }.joined()
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
         }
-        let stream = events.subscribe(replaying: limit) { event in
+        let stream = events.subscribe(replaying: limit, includeRemote: true) { event in
             (charger == nil || event.chargerID == charger) && (visible == nil || event.chargerID.map { visible?($0) ?? false } ?? false)
         }
         return Response(

@@ -268,7 +268,8 @@ enum OpenAPIDocument {
         )
         let summary = object(
             [("id", string), ("connected", boolean), ("registration", string), ("vendor", optionalString), ("model", optionalString),
-             ("firmware", optionalString), ("lastSeen", optionalString), ("connectors", ["type": "array", "items": connector])],
+             ("firmware", optionalString), ("lastSeen", optionalString), ("connectors", ["type": "array", "items": connector]),
+             ("node", optionalString)],
             required: ["id", "connected", "registration", "connectors"]
         )
         let session = object(

@@ -14,6 +14,9 @@ final class EventBus: Sendable {
     private struct Subscriber {
         var continuation: AsyncStream<ServerEvent>.Continuation
         var filter: @Sendable (ServerEvent) -> Bool
+        /// Also events of other nodes (`publishRemote`): the event stream and the leader's limits want them; alerts
+        /// and metrics count only this node's.
+        var includeRemote: Bool
     }
 
     private struct State {
@@ -22,6 +25,13 @@ final class EventBus: Sendable {
         var recent: [ServerEvent] = []
         var recentStart = 0
         var finished = false
+        /// Several nodes: hands each local event to the cluster relay (NOTIFY to the other nodes).
+        var relay: (@Sendable (ServerEvent) -> Void)?
+    }
+
+    /// Several nodes: `relay` gets every event published here (not those from other nodes).
+    func setRelay(_ relay: @escaping @Sendable (ServerEvent) -> Void) {
+        state.withLock { $0.relay = relay }
     }
 
     init(writer: StoreWriter, logger: Logger) {
@@ -37,6 +47,19 @@ final class EventBus: Sendable {
         } else {
             logger.debug("\(event.kind.rawValue)", metadata: event.logMetadata)
         }
+        let relay = deliver(event, remote: false)
+        relay?(event)
+    }
+
+    /// An event published on another node (relayed through PostgreSQL): shown to the subscribers that want other
+    /// nodes' events, never stored again (its node stored it) nor relayed back.
+    func publishRemote(_ event: ServerEvent) {
+        logger.debug("\(event.kind.rawValue)", metadata: event.logMetadata)
+        _ = deliver(event, remote: true)
+    }
+
+    /// Keeps the event for replay and yields it to the subscribers; returns the relay of local events.
+    private func deliver(_ event: ServerEvent, remote: Bool) -> (@Sendable (ServerEvent) -> Void)? {
         // Yielding under the lock keeps every subscriber's order equal to publication order.
         state.withLock { state in
             if state.recent.count < Self.recentCapacity {
@@ -45,13 +68,18 @@ final class EventBus: Sendable {
                 state.recent[state.recentStart] = event
                 state.recentStart = (state.recentStart + 1) % Self.recentCapacity
             }
-            for subscriber in state.subscribers.values where subscriber.filter(event) { subscriber.continuation.yield(event) }
+            for subscriber in state.subscribers.values where (!remote || subscriber.includeRemote) && subscriber.filter(event) {
+                subscriber.continuation.yield(event)
+            }
+            return remote ? nil : state.relay
         }
     }
 
     /// A stream of the last `replaying` events kept in memory followed by every event published from now on, those
     /// passing `filter`; ends when the subscriber stops iterating or at shutdown (`finishSubscribers`).
-    func subscribe(replaying count: Int = 0, filter: @escaping @Sendable (ServerEvent) -> Bool = { _ in true }) -> AsyncStream<ServerEvent> {
+    func subscribe(
+        replaying count: Int = 0, includeRemote: Bool = false, filter: @escaping @Sendable (ServerEvent) -> Bool = { _ in true }
+    ) -> AsyncStream<ServerEvent> {
         let (stream, continuation) = AsyncStream.makeStream(of: ServerEvent.self, bufferingPolicy: .bufferingNewest(10_000))
         state.withLock { state in
             if state.finished {
@@ -65,7 +93,7 @@ final class EventBus: Sendable {
             continuation.onTermination = { [weak self] _ in
                 _ = self?.state.withLock { $0.subscribers.removeValue(forKey: id) }
             }
-            state.subscribers[id] = Subscriber(continuation: continuation, filter: filter)
+            state.subscribers[id] = Subscriber(continuation: continuation, filter: filter, includeRemote: includeRemote)
         }
         return stream
     }

@@ -24,6 +24,8 @@ struct ServerEvent: Sendable {
     var chargerID: String?
     var kind: Kind
     var detail: JSONValue
+    /// Several nodes: the node that published an event relayed from another node (nil: published here).
+    var origin: String? = nil
 
     /// One JSON object per event: `{"at": …, "charger": …, "event": …, …detail}`.
     var json: JSONValue { json(kindName: kind.rawValue) }
@@ -37,6 +39,7 @@ struct ServerEvent: Sendable {
         if case .object(let members) = detail {
             object.members.append(contentsOf: members.members)
         }
+        if let origin { object["node"] = .string(origin) }
         return .object(object)
     }
 }

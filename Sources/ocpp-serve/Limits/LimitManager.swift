@@ -29,6 +29,26 @@ actor LimitManager: Service {
 
     static let origin = "limits"
 
+    /// Several nodes: only the leader sends profiles (`isLeader`), it reaches chargers on other nodes through the
+    /// commander's routing, counts a charger connected anywhere as connected (`isConnected`), and tells the other
+    /// nodes when agents, groups or limits change (`changed`). Unset on a single node.
+    struct ClusterHooks: Sendable {
+        var isLeader: @Sendable () -> Bool
+        var isConnected: @Sendable (String) async -> Bool
+        var changed: @Sendable () async -> Void
+    }
+
+    private var clusterHooks: ClusterHooks?
+
+    func setCluster(_ hooks: ClusterHooks) {
+        clusterHooks = hooks
+    }
+
+    private func isConnected(_ chargerID: String) async -> Bool {
+        if await registry.isConnected(chargerID) { return true }
+        return await clusterHooks?.isConnected(chargerID) ?? false
+    }
+
     init(
         database: any SQLStore, writer: StoreWriter, commander: ChargerCommander, registry: ChargerRegistry, events: EventBus, logger: Logger,
         graceSeconds: Int64 = 60, tick: Duration = .seconds(10), settle: Duration = .milliseconds(250)
@@ -57,7 +77,8 @@ actor LimitManager: Service {
         let (wakes, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         self.wake = wake
         try await load()
-        let stream = events.subscribe { event in
+        // Other nodes' events too: the leader plans for chargers connected anywhere.
+        let stream = events.subscribe(includeRemote: true) { event in
             switch event.kind {
             case .boot, .connect, .disconnect, .transactionStart, .transactionStop, .offline, .online: true
             default: false
@@ -113,10 +134,23 @@ actor LimitManager: Service {
         markEverything()
     }
 
-    /// After a write to agents, groups or limits: the new model; the worker sends what changed.
+    /// After a write to agents, groups or limits: the new model; the worker sends what changed. Other nodes are told.
     func reload() async throws {
         model = try await database.read { db in try LimitStore.load(db) }
         markEverything()
+        await clusterHooks?.changed()
+    }
+
+    /// Another node changed agents, groups or limits (or this node missed notifications): read them again.
+    func refreshFromDatabase() async throws {
+        model = try await database.read { db in try LimitStore.load(db) }
+        markEverything()
+    }
+
+    /// This node became the leader: what the previous one planned is unknown here, so everything is planned (and
+    /// resent where it differs) from the stored sessions.
+    func becameLeader() async throws {
+        try await load()
     }
 
     private func markEverything() {
@@ -211,7 +245,7 @@ actor LimitManager: Service {
     /// Brings one charger's managed profiles in line with its plan. One pass at a time per charger; a change during
     /// a pass asks for another.
     private func apply(_ chargerID: String) async {
-        guard isManaged(chargerID), await registry.isConnected(chargerID) else { return }
+        guard isManaged(chargerID), clusterHooks?.isLeader() ?? true, await isConnected(chargerID) else { return }
         var state = states[chargerID] ?? ChargerLimitState()
         if state.applying {
             states[chargerID]?.dirty = true
@@ -500,7 +534,7 @@ actor LimitManager: Service {
             let composite = ["differs", "matches", "unsupported"].first { Set(state.composite.values).contains($0) }
             records.append(
                 LimitStatusRecord(
-                    charger: id, connected: await registry.isConnected(id), group: model.groupOf[id], unit: state.unit.rawValue,
+                    charger: id, connected: await isConnected(id), group: model.groupOf[id], unit: state.unit.rawValue,
                     unitSource: state.unitSource.rawValue, profiles: profiles, compliance: worstCompliance(state).rawValue, drawn: worst?.lastDrawn,
                     limit: worst?.lastLimit, composite: composite
                 )

@@ -197,5 +197,19 @@ final class ChargerCredentials: Sendable {
         _ = try await writer?.submit(.chargerKey(chargerID: chargerID, entry: entry, atMs: Timestamp.nowMilliseconds()))
         entries.withLock { $0[chargerID] = entry }
         verified.withLock { _ = $0.removeValue(forKey: chargerID) }
+        if let changed = changed.withLock({ $0 }) { await changed() }
+    }
+
+    /// Several nodes: called after a key or profile change is stored, to tell the other nodes.
+    private let changed = Mutex<(@Sendable () async -> Void)?>(nil)
+
+    func onChange(_ hook: @escaping @Sendable () async -> Void) {
+        changed.withLock { $0 = hook }
+    }
+
+    /// Another node changed keys or profiles: read them all again; remembered passwords are checked anew.
+    func refresh(from database: any SQLStore) async throws {
+        try await load(from: database)
+        verified.withLock { $0.removeAll() }
     }
 }

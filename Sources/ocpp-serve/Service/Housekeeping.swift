@@ -11,6 +11,8 @@ struct Housekeeping: Service {
     let configuration: ServerConfiguration
     let logger: Logger
     var checkEvery: Duration = .seconds(5)
+    /// Several nodes: frames are purged by the leader only (one DELETE for the whole database, not one per node).
+    var isLeader: @Sendable () -> Bool = { true }
 
     func run() async throws {
         var lastPurgeMs: Int64 = 0
@@ -34,7 +36,7 @@ struct Housekeeping: Service {
                     )
                 }
             }
-            if configuration.frameRetentionDays > 0, nowMs - lastPurgeMs > 3_600_000 {
+            if configuration.frameRetentionDays > 0, nowMs - lastPurgeMs > 3_600_000, isLeader() {
                 lastPurgeMs = nowMs
                 writer.submitDetached(.purgeFrames(beforeMs: nowMs - Int64(configuration.frameRetentionDays) * 86_400_000))
             }

@@ -22,6 +22,8 @@ struct ServerAssembly {
     /// Where /metrics reads from; nil with `--metrics off` (never bootstrapped).
     let metricsRegistry: PrometheusCollectorRegistry?
     let metrics: ServerMetrics
+    /// PostgreSQL: this server is one node of possibly several on the database (issue 18); nil on SQLite.
+    let cluster: ClusterNode?
 
     init(configuration: ServerConfiguration, logger: Logger, metricsRegistry: PrometheusCollectorRegistry? = nil) async throws {
         self.metricsRegistry = metricsRegistry
@@ -47,12 +49,22 @@ struct ServerAssembly {
             commitSpacing: configuration.commitInterval, metrics: metrics, availability: availability)
         events = EventBus(writer: writer, logger: logger)
         availability.attach(events)
+        if case .postgres(let location) = configuration.database {
+            cluster = ClusterNode(
+                settings: ClusterSettings(configuration: configuration), location: location, database: database, registry: registry, events: events,
+                logger: logger
+            )
+        } else {
+            cluster = nil
+        }
     }
 
     func run() async throws {
         // Compile the OCPP schemas now rather than while the first charger waits for its answer.
         _ = OCPPSchemas.v16.count
-        let commander = ChargerCommander(registry: registry, writer: writer, events: events, database: database, logger: logger, metrics: metrics)
+        let commander = ChargerCommander(
+            registry: registry, writer: writer, events: events, database: database, logger: logger, metrics: metrics, cluster: cluster
+        )
         let limits = LimitManager(
             database: database, writer: writer, commander: commander, registry: registry, events: events, logger: logger,
             graceSeconds: Int64(configuration.limitGraceSeconds)
@@ -75,7 +87,7 @@ struct ServerAssembly {
         }
         let endpoint = ChargerEndpoint(
             centralSystem: centralSystem, credentials: credentials, registry: registry, database: database, configuration: configuration, tls: tls,
-            logger: logger
+            cluster: cluster, logger: logger
         )
         // The plain port stays open at every --security-profile: a charger that must use TLS gets a 401 naming it in
         // the log (and /health keeps answering), which tells a migrating operator which chargers still use ws://.
@@ -100,9 +112,20 @@ struct ServerAssembly {
             ])
         }
         let alerts = AlertEngine(settings: configuration.alerts, database: database, events: events, registry: registry, logger: logger)
-        let housekeeping = Housekeeping(registry: registry, writer: writer, events: events, configuration: configuration, logger: logger)
+        var housekeeping = Housekeeping(registry: registry, writer: writer, events: events, configuration: configuration, logger: logger)
+        if let cluster {
+            housekeeping.isLeader = { cluster.isLeader }
+            try await join(cluster, commander: commander, limits: limits, credentials: credentials)
+            await alerts.setCluster(
+                AlertEngine.ClusterHooks(
+                    isLeader: { cluster.isLeader }, connectedAnywhere: { Set(((try? await cluster.liveLeases()) ?? [:]).keys) }
+                )
+            )
+        }
         // The limit manager before the charger port: it is subscribed to events before the first charger connects.
-        var services: [any Service] = [writer] + (checkpointer.map { [$0] } ?? []) + [housekeeping, limits, alerts] + chargerPorts
+        // The cluster node right after the writer: it stops after the charger ports, whose closing releases leases.
+        var services: [any Service] = [writer] + (checkpointer.map { [$0] } ?? []) + (cluster.map { [$0] } ?? [])
+        services += [housekeeping, limits, alerts] + chargerPorts
         services += try controlServices(commander: commander, limits: limits, alerts: alerts, credentials: credentials, tls: tls)
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
@@ -117,12 +140,53 @@ struct ServerAssembly {
         logger.info("exited cleanly")
     }
 
+    /// Several nodes: what the cluster node does with the server's parts (commands from other nodes, shared state
+    /// changed elsewhere, leadership), and what they tell it; then the node is recorded, before chargers connect.
+    private func join(_ cluster: ClusterNode, commander: ChargerCommander, limits: LimitManager, credentials: ChargerCredentials) async throws {
+        let (database, logger) = (self.database, self.logger)
+        cluster.install { handlers in
+            handlers.runCommand = { chargerID, request in
+                do throws(ControlError) {
+                    return RemoteCommand.Outcome(
+                        result: try await commander.send(
+                            to: chargerID, action: request.action, payload: request.payload, timeout: request.timeout, validate: request.validate,
+                            origin: request.origin, routed: false
+                        )
+                    )
+                } catch {
+                    return RemoteCommand.Outcome(error: error)
+                }
+            }
+            handlers.refresh = { topic in
+                do {
+                    if topic == "limits" || topic == "all" { try await limits.refreshFromDatabase() }
+                    if topic == "credentials" || topic == "all" { try await credentials.refresh(from: database) }
+                } catch {
+                    logger.warning("shared state not refreshed", metadata: ["topic": "\(topic)", "error": "\(String(describing: error))"])
+                }
+            }
+            handlers.leadership = { leader in
+                guard leader else { return }
+                do { try await limits.becameLeader() } catch {
+                    logger.warning("limits not loaded by the new leader", metadata: ["error": "\(String(describing: error))"])
+                }
+            }
+        }
+        await limits.setCluster(
+            LimitManager.ClusterHooks(
+                isLeader: { cluster.isLeader }, isConnected: { await cluster.holder(of: $0) != nil }, changed: { await cluster.announce("limits") }
+            )
+        )
+        credentials.onChange { await cluster.announce("credentials") }
+        do { try await cluster.prepare() } catch { throw ServerStartError("cannot join the cluster as node \(cluster.nodeID): \(error)") }
+    }
+
     /// The control plane: the Unix socket for ocpp-ctl, the HTTP API when asked for, and the closer that ends their
     /// long-lived requests at shutdown.
     private func controlServices(
         commander: ChargerCommander, limits: LimitManager, alerts: AlertEngine, credentials: ChargerCredentials, tls: ChargerTLS?
     ) throws -> [any Service] {
-        let queries = ControlQueries(database: database, registry: registry)
+        let queries = ControlQueries(database: database, registry: registry, cluster: cluster)
         let control = ControlRouter(
             commander: commander, queries: queries, writer: writer, events: events, limits: limits, alerts: alerts, credentials: credentials,
             logger: logger,

@@ -46,6 +46,8 @@ extension SimulatedCharger {
                 logger.info("rebooting right after boot (reboot-loop fault)")
                 jobSink.yield(.reboot(hard: true))
             }
+        case "StopTransaction":
+            if let local = call.localTransaction, let i = records.firstIndex(where: { $0.localID == local }) { records[i].record.stopAnswered = true }
         case "Authorize":
             remember(idTag: call.payload["idTag"]?.stringValue, info: payload["idTagInfo"])
         case "StartTransaction":

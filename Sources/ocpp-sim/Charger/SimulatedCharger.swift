@@ -181,9 +181,13 @@ actor SimulatedCharger {
 
     private func connectionLoop() async {
         var failures = 0
-        let url = context.url(for: id.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/"])) ?? id)
+        let encodedID = id.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/"])) ?? id
+        // Several URLs: after a failed connection attempt the next node is tried (a node that died is left; a drop
+        // alone is retried on the same node first, as a charger behind a load balancer would).
+        var switches = 0
         let maxMessage = context.maxMessage
         while !Task.isCancelled && !stopping {
+            let url = context.url(for: encodedID, index: index, attempt: switches)
             await context.gate.enter()
             holdsGate = true
             // Built per attempt: the key may have changed (ChangeConfiguration AuthorizationKey).
@@ -203,6 +207,7 @@ actor SimulatedCharger {
                 failures = 0
             } catch where !stopping && !Task.isCancelled {
                 failures += 1
+                switches += 1
                 if failures == 1 || failures % 10 == 0 {
                     logger.warning("connection failed", metadata: ["error": "\(error)", "attempts": "\(failures)"])
                 }

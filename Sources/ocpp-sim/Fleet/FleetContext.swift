@@ -13,7 +13,8 @@ struct FleetContext: Sendable {
         var rebootLoop = 0
     }
 
-    var baseURL: String
+    /// One URL per central-system node (`--url` repeated); each charger starts on its own and moves on at failures.
+    var baseURLs: [String]
     var template: ChargerTemplate
     var scenario: Scenario
     var clock: SimClock
@@ -40,8 +41,12 @@ struct FleetContext: Sendable {
     /// Security Profile 3: client certificate and key files (`{id}` = charger id), read per charger.
     var clientCertificate: (certificate: String, key: String)?
 
-    func url(for id: String) -> String {
-        baseURL.hasSuffix("/") ? baseURL + id : baseURL + "/" + id
+    /// The URL charger `index` uses at its `attempt`-th switch: its home node first (spreading the fleet evenly),
+    /// then the next ones in turn (failover when a node is down).
+    func url(for id: String, index: Int, attempt: Int = 0) -> String {
+        guard !baseURLs.isEmpty else { return id }
+        let base = baseURLs[(index + attempt) % baseURLs.count]
+        return base.hasSuffix("/") ? base + id : base + "/" + id
     }
 }
 

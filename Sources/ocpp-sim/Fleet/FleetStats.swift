@@ -22,6 +22,8 @@ final class FleetStats: Sendable {
         var stopReason: String
         /// Whether StopTransaction was sent (never-stop quirk: false).
         var stopSent: Bool
+        /// Whether the central system answered the StopTransaction (a run cut short by --duration may end first).
+        var stopAnswered = false
     }
 
     struct State {
