@@ -4,7 +4,7 @@
 #   scripts/bench.sh --frames [ocpp-bench options]                 the frame hot path (parse, validate, encode)
 #   scripts/bench.sh --metrics-cost 5 [--quick]                    CPU per message with --metrics on vs off
 #   scripts/bench.sh --peers [--quick]                             ocpp-serve, the Python peer and the C floor side by side (issue 19)
-#   scripts/bench.sh --stores [--quick] [--rates R,R...]           SQLite against PostgreSQL under the same load (issue 18)
+#   scripts/bench.sh --stores [--quick] [--rates R,R...] [--nodes]  SQLite against PostgreSQL under the same load; --nodes: one node against two (issue 18)
 # SCRATCH=DIR picks the build folder.
 set -euo pipefail
 cd "$(dirname "$0")/.."

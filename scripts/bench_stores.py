@@ -102,14 +102,52 @@ def run(engine, postgres, rate, seconds, chargers):
             "batch": batch, "commitMicros": writer.get("commitMicrosPerBatch", 0)}
 
 
+def node(db, core):
+    """An ocpp-serve node on `db` pinned to `core` (None: not pinned); returns (process, url)."""
+    argv = [f"{bench.BIN}/ocpp-serve", "--listen", "127.0.0.1:0", "--db", db, "--socket", "none", "--unknown-tags", "accept",
+            "--log-level", "notice"]
+    proc = subprocess.Popen(bench.pinned(core, argv) if core is not None else argv, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True)
+    line = proc.stdout.readline()
+    port = int(line.rsplit(" ", 1)[1])
+    return proc, f"ws://127.0.0.1:{port}/ocpp"
+
+
+def nodes_run(postgres, count, seconds, chargers):
+    """Answered msg/s at saturation with `count` nodes on one PostgreSQL, node i pinned to core i, the fleet split
+    over the nodes by ocpp-sim (--url repeated), the simulator and PostgreSQL not pinned."""
+    db = postgres.new_database()
+    started = [node(db, i % 2) for i in range(count)]
+    try:
+        urls = [arg for _, url in started for arg in ("--url", url)]
+        out = tempfile.TemporaryFile(mode="w+")
+        subprocess.run([f"{bench.BIN}/ocpp-sim", *urls, "--json", "--log-level", "error", "--chargers", str(chargers),
+                        "--rate", "50000", "--duration", str(seconds)], stdout=out, stderr=subprocess.DEVNULL, check=False)
+        out.seek(0)
+        report = __import__("json").load(out)
+    finally:
+        for proc, _ in started:
+            proc.terminate()
+            proc.wait(timeout=60)
+    return report["messages"]["answered"] / report["wallSeconds"], report["latencyMs"]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="10 s runs instead of 20 s")
     parser.add_argument("--rates", default="50000,5000,1000,200", help="offered msg/s, comma-separated (50000: saturation)")
     parser.add_argument("--chargers", type=int, default=500)
+    parser.add_argument("--nodes", action="store_true", help="only: throughput of one node against two on one PostgreSQL")
     args = parser.parse_args()
     seconds = 10 if args.quick else 20
     postgres = Postgres()
+    if args.nodes:
+        print("| nodes | answered msg/s at saturation | p50 / p99 ms |")
+        print("|---|---|---|")
+        for count in (1, 2, 1, 2):
+            rate, lat = nodes_run(postgres, count, seconds, args.chargers)
+            print(f"| {count} | {rate:.0f} | {lat['p50']:.1f} / {lat['p99']:.1f} |", flush=True)
+        return
     rows = []
     for rate in [int(r) for r in args.rates.split(",")]:
         results = {engine: run(engine, postgres, rate, seconds, args.chargers) for engine in ("sqlite", "postgres")}

@@ -144,16 +144,16 @@ import Testing
         let b = try await ServerProcess(arguments: ["--node-id", "B"], db: url)
         let charger = try await RespondingCharger.start(b.url, id: "CL-LISTEN") { _, _ in .result(["status": "Accepted"]) }
         let terminated = try TestPostgres.query(
-            url: url, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'ocpp-serve node A'"
+            url: url, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'ocpp-serve node A' AND datname = current_database()"
         )
         #expect(terminated == "1")
         #expect(await Self.eventually { a.stderr.contains { $0.contains("cluster connection lost") } })
         // Exactly one leader again (B took the lock, or A got it back after reconnecting).
         #expect(await Self.eventually {
-            (try? TestPostgres.query(url: url, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 1819 AND granted")) == "1"
+            (try? TestPostgres.query(url: url, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 1819 AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())")) == "1"
         })
         #expect(await Self.eventually {
-            (try? TestPostgres.query(url: url, "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'ocpp-serve node A'")) == "1"
+            (try? TestPostgres.query(url: url, "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'ocpp-serve node A' AND datname = current_database()")) == "1"
         })
         let reset = try await Self.ctl(a, ["reset", "CL-LISTEN"])
         #expect(reset.status == 0, "\(reset.stdout)\(reset.stderr)")

@@ -316,8 +316,13 @@ final class ChargerConnection: ChannelDuplexHandler {
                 system.meterGauges.remove(chargerID)
                 if let cluster = endpoint.cluster {
                     // Offline only if this connection still held the lease (released and marked in one transaction):
-                    // a charger that already reconnected to another node stays online.
-                    _ = await cluster.release(chargerID, serial: registration.serial)
+                    // a charger that already reconnected to another node stays online. The mark also goes through
+                    // the writer, behind this connection's own "online" row, which may not be committed yet.
+                    if await cluster.release(chargerID, serial: registration.serial) {
+                        system.writer.submitDetached(
+                            .seen(chargerID: chargerID, atMs: endMs, online: false, registrationIfNew: registration.context.registration)
+                        )
+                    }
                 } else {
                     system.writer.submitDetached(.seen(chargerID: chargerID, atMs: endMs, online: false, registrationIfNew: registration.context.registration))
                 }

@@ -509,6 +509,8 @@ final class ClusterNode: Service, Sendable {
                 try await database.write { db in
                     for message in messages { try Self.notify(message, in: db) }
                 }
+            } catch is CancellationError {
+                return  // shutting down: the other nodes will not miss what this node says last
             } catch {
                 logger.warning("events not relayed", metadata: ["events": "\(batch.count)", "error": "\(String(describing: error))"])
             }
