@@ -109,7 +109,11 @@ import Testing
             if windows.allSatisfy({ sample.atMs < $0.0 || sample.atMs >= $0.1 + 120_000 }) { outside.append(sample.watts) }
         }
         print("daily cap: \(inside.count) samples inside the windows, max \(Int(inside.max() ?? 0)) W; \(outside.count) outside, max \(Int(outside.max() ?? 0)) W")
-        #expect(inside.filter { $0 > 1_000 }.count >= 60, "the vehicle charged inside both windows")
+        // Charging in each window (about 118 samples a window; how many draw power depends on the machine's pace).
+        for window in windows {
+            let charging = samples.filter { $0.atMs >= window.0 + 120_000 && $0.atMs < window.1 && $0.watts > 1_000 }.count
+            #expect(charging >= 10, "the vehicle charged inside the window starting at \(window.0): \(charging) samples")
+        }
         for watts in inside { #expect(watts <= 32 * 230 * 3 + 1, "inside the window: \(watts) W") }
         #expect((outside.max() ?? 0) > 40_000, "full power outside the window")
         let status = try await Self.expectCtl(server, ["limits", "GEN0001", "--json"])

@@ -244,6 +244,8 @@ public final class PostgresSQLConnection: SQLConnection, Sendable {
         switch cell.dataType {
         case .int2, .int4, .int8, .oid: return .integer(try cell.decode(Int64.self))
         case .float4, .float8: return .real(try cell.decode(Double.self))
+        case .int8Array: return .integers(try cell.decode([Int64].self))
+        case .float8Array: return .reals(try cell.decode([Double].self))
         case .bool: return .integer(try cell.decode(Bool.self) ? 1 : 0)
         case .bytea:
             let buffer = try cell.decode(ByteBuffer.self)

@@ -76,6 +76,7 @@ public struct SQLRowBinder {
         case .real(let v): bind(v)
         case .text(let v): bind(v)
         case .blob(let v): bind(v)
+        case .integers, .reals: preconditionFailure("arrays are read from PostgreSQL, never bound")
         }
     }
 }
