@@ -21,6 +21,11 @@ import Testing
         #expect(health.hasSuffix("\r\n\r\nok\n"))
         #expect(other.hasPrefix("HTTP/1.1 404"))
         #expect(refused.hasPrefix("HTTP/1.1 400"))
+        // The log line may reach the pipe a moment after the answer reached the socket.
+        let deadline = ContinuousClock.now + .seconds(5)
+        while !server.stderr.contains(where: { $0.contains("[OLD1] connection refused") }), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
         #expect(server.stderr.contains { $0.contains("[OLD1] connection refused") })
         #expect(await server.stop() == 0)
     }

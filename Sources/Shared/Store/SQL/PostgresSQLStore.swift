@@ -71,25 +71,20 @@ public final class PostgresSQLStore: SQLStore {
     }
 
     public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T {
-        try await withConnection { connection in
-            try connection.executeScript("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-            do {
-                let result = try body(connection)
-                try connection.executeScript("COMMIT")
-                return result
-            } catch {
-                try? connection.executeScript("ROLLBACK")
-                throw error
-            }
-        }
+        try await transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", body)
     }
 
+    /// synchronous_commit is on (PostgreSQL's default): COMMIT returns once the WAL is flushed.
     public func write<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T {
+        try await transaction("BEGIN", body)
+    }
+
+    /// `body` between `begin` and COMMIT on a connection of its own; rolled back if it throws.
+    private func transaction<T: Sendable>(_ begin: String, _ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T {
         try await withConnection { connection in
-            try connection.executeScript("BEGIN")
+            try connection.executeScript(begin)
             do {
                 let result = try body(connection)
-                // synchronous_commit is on (PostgreSQL's default): COMMIT returns once the WAL is flushed.
                 try connection.executeScript("COMMIT")
                 return result
             } catch {
