@@ -27,9 +27,7 @@ extension CentralSystem {
     func logStatus(_ validated: ValidatedPayload, _ chargerID: String, _ receivedMs: Int64) throws(OCPPError) -> JSONValue {
         let request = try LogStatusNotificationRequest(json: validated.payload)
         writer.submitDetached(.logStatus(chargerID: chargerID, status: request.status.rawValue, atMs: receivedMs))
-        var detail: JSONObject = ["status": .string(request.status.rawValue)]
-        if let id = request.requestId { detail["requestId"] = .number(JSONNumber(id)) }
-        events.publish(ServerEvent(atMs: receivedMs, chargerID: chargerID, kind: .logStatus, detail: .object(detail)))
+        publishStatus(.logStatus, request.status.rawValue, requestID: request.requestId, chargerID, receivedMs)
         return LogStatusNotificationResponse().json
     }
 
@@ -37,10 +35,15 @@ extension CentralSystem {
     func signedFirmwareStatus(_ validated: ValidatedPayload, _ chargerID: String, _ receivedMs: Int64) throws(OCPPError) -> JSONValue {
         let request = try SignedFirmwareStatusNotificationRequest(json: validated.payload)
         writer.submitDetached(.firmwareStatus(chargerID: chargerID, status: request.status.rawValue, atMs: receivedMs))
-        var detail: JSONObject = ["status": .string(request.status.rawValue)]
-        if let id = request.requestId { detail["requestId"] = .number(JSONNumber(id)) }
-        events.publish(ServerEvent(atMs: receivedMs, chargerID: chargerID, kind: .signedFirmwareStatus, detail: .object(detail)))
+        publishStatus(.signedFirmwareStatus, request.status.rawValue, requestID: request.requestId, chargerID, receivedMs)
         return SignedFirmwareStatusNotificationResponse().json
+    }
+
+    /// A status notification's event: the status and, when the charger gave one, the request it answers.
+    private func publishStatus(_ kind: ServerEvent.Kind, _ status: String, requestID: Int?, _ chargerID: String, _ receivedMs: Int64) {
+        var detail: JSONObject = ["status": .string(status)]
+        if let requestID { detail["requestId"] = .number(JSONNumber(requestID)) }
+        events.publish(ServerEvent(atMs: receivedMs, chargerID: chargerID, kind: kind, detail: .object(detail)))
     }
 
     /// SignCertificate: Accepted when a CA is configured and the CSR checks out (signature, CN = charge point id,
