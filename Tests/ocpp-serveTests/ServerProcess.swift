@@ -165,7 +165,7 @@ final class ServerProcess: Sendable {
     }
 
     private func waitForExit() async -> Int32 {
-        for _ in 0..<300 where process.isRunning {
+        for _ in 0..<600 where process.isRunning {
             try? await Task.sleep(for: .milliseconds(50))
         }
         return process.isRunning ? -1 : process.terminationStatus

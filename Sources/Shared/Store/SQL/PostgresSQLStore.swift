@@ -45,28 +45,38 @@ public final class PostgresSQLStore: SQLStore {
 
     /// Runs `body` with a connection of its own on a pool thread.
     func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresSQLConnection) throws -> T) async throws -> T {
-        try await threads.runIfActive { [self] in
-            self.slots.wait()
-            defer { self.slots.signal() }
-            let connection: PostgresSQLConnection
-            if let reused = self.idle.withLock({ $0.popLast() }), !reused.connection.isClosed {
-                connection = reused
-            } else {
-                do { connection = try self.connect() } catch { throw SQLStoreError.unavailable(String(reflecting: error)) }
+        try await threads.runIfActive { [self] in try self.withConnectionBlocking(body) }
+    }
+
+    /// Runs `body` with a connection of its own on the calling thread, which blocks on postgres-nio's futures: never
+    /// an event loop or the cooperative pool.
+    private func withConnectionBlocking<T>(_ body: (PostgresSQLConnection) throws -> T) throws -> T {
+        slots.wait()
+        defer { slots.signal() }
+        let connection: PostgresSQLConnection
+        // Connections PostgreSQL closed (a restart) are dropped here rather than at their turn.
+        while let reused = idle.withLock({ $0.popLast() }) {
+            guard reused.connection.isClosed else {
+                return try run(body, on: reused)
             }
-            do {
-                let result = try body(connection)
-                self.idle.withLock { $0.append(connection) }
-                return result
-            } catch {
-                // A closed connection is not returned; an open one is (the error was the statement's). A lost
-                // connection is the server's unavailability, not the statement's fault: the caller may retry.
-                guard connection.connection.isClosed else {
-                    self.idle.withLock { $0.append(connection) }
-                    throw error
-                }
-                throw SQLStoreError.unavailable(String(reflecting: error))
+        }
+        do { connection = try connect() } catch { throw SQLStoreError.unavailable(String(reflecting: error)) }
+        return try run(body, on: connection)
+    }
+
+    private func run<T>(_ body: (PostgresSQLConnection) throws -> T, on connection: PostgresSQLConnection) throws -> T {
+        do {
+            let result = try body(connection)
+            idle.withLock { $0.append(connection) }
+            return result
+        } catch {
+            // A closed connection is not returned; an open one is (the error was the statement's). A lost
+            // connection is the server's unavailability, not the statement's fault: the caller may retry.
+            guard connection.connection.isClosed else {
+                idle.withLock { $0.append(connection) }
+                throw error
             }
+            throw SQLStoreError.unavailable(String(reflecting: error))
         }
     }
 
@@ -79,18 +89,25 @@ public final class PostgresSQLStore: SQLStore {
         try await transaction("BEGIN", body)
     }
 
+    /// `write` on the calling thread, for the store writer's own thread: no task or pool-thread hop per commit.
+    public func writeOnCallingThread<T>(_ body: (any SQLConnection) throws -> T) throws -> T {
+        try withConnectionBlocking { connection in try Self.transaction("BEGIN", body, on: connection) }
+    }
+
     /// `body` between `begin` and COMMIT on a connection of its own; rolled back if it throws.
     private func transaction<T: Sendable>(_ begin: String, _ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T {
-        try await withConnection { connection in
-            try connection.executeScript(begin)
-            do {
-                let result = try body(connection)
-                try connection.executeScript("COMMIT")
-                return result
-            } catch {
-                try? connection.executeScript("ROLLBACK")
-                throw error
-            }
+        try await withConnection { connection in try Self.transaction(begin, body, on: connection) }
+    }
+
+    private static func transaction<T>(_ begin: String, _ body: (any SQLConnection) throws -> T, on connection: PostgresSQLConnection) throws -> T {
+        try connection.executeScript(begin)
+        do {
+            let result = try body(connection)
+            try connection.executeScript("COMMIT")
+            return result
+        } catch {
+            try? connection.executeScript("ROLLBACK")
+            throw error
         }
     }
 

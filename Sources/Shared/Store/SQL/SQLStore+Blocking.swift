@@ -4,12 +4,15 @@ import Synchronization
 
 extension SQLStore {
     /// `write` for a caller on a thread of its own that may block (the store writer), so no task or queue hop is
-    /// paid per transaction: SQLite runs it on the calling thread (GRDB's synchronous write); other engines run
-    /// their `write` and the calling thread waits for it (PostgreSQL's runs on a thread of its own pool anyway).
+    /// paid per transaction: SQLite and PostgreSQL run it on the calling thread (GRDB's synchronous write; postgres-nio's
+    /// futures waited on). Any other engine runs its `write` while the calling thread waits.
     /// Never call it from an event loop or the cooperative pool.
     public func writeBlocking<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) throws -> T) throws -> T {
         if let sqlite = self as? SQLiteSQLStore {
             return try sqlite.pool.write { db in try body(GRDBSQLConnection(db)) }
+        }
+        if let postgres = self as? PostgresSQLStore {
+            return try postgres.writeOnCallingThread(body)
         }
         let outcome = BlockingOutcome<T>()
         // A bare task: the only bridge from this blocking thread into the engine's async `write`.
