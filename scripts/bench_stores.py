@@ -89,7 +89,7 @@ def run(engine, postgres, rate, seconds, chargers):
             marks["cpu0"], marks["db0"], marks["t0"] = server.cpu_micros(), postgres.cpu_micros() if db else 0, time.time()
         marks["cpu1"], marks["db1"], marks["t1"] = server.cpu_micros(), postgres.cpu_micros() if db else 0, time.time()
 
-    report = bench.sim(server, "--chargers", str(chargers), "--rate", str(rate), "--duration", str(seconds), during=during)
+    report = bench.sim(server, "--chargers", str(chargers), "--rate", str(rate), "--duration", str(seconds), "--warmup", str(bench.WARMUP), during=during)
     writer = server.stop()
     answered = report["messages"]["answered"]
     achieved = answered / report["wallSeconds"]

@@ -68,7 +68,7 @@ struct OcppSimCommand: AsyncParsableCommand {
     @Option(help: "Id tag drivers present, repeatable to alternate.")
     var idTag: [String] = []
 
-    @Option(help: "Load mode: aggregate charger-initiated messages per second across the fleet (implies --scenario load). Each charger waits for an answer before its next message, so a rate above what the central system answers measures its capacity. Round trips count once every charger has booted.")
+    @Option(help: "Load mode: aggregate charger-initiated messages per second across the fleet (implies --scenario load). Each charger waits for an answer before its next message, so a rate above what the central system answers measures its capacity. Round trips count once every charger has booted, and only those of the load's own messages (not the status reports each charger sends after its boot).")
     var rate: Double?
 
     @Option(help: "Simulated seconds per real second, for every timer and every timestamp sent.")
@@ -79,6 +79,9 @@ struct OcppSimCommand: AsyncParsableCommand {
 
     @Option(help: "End after this many real seconds. (default: when the scenario ends, else on SIGINT/SIGTERM)")
     var duration: Double?
+
+    @Option(help: "Load mode: leave out of the round-trip figures what is answered in the first SECONDS after every charger booted (the central system working off the boot burst).")
+    var warmup: Double = 0
 
     @Option(help: "Seed of every random choice: the same seed gives the same run.")
     var seed: UInt64 = 1
@@ -159,6 +162,7 @@ struct OcppSimCommand: AsyncParsableCommand {
             throw ValidationError("--call-timeout, --connect-concurrency and --max-message must be positive (--max-message at least 1024)")
         }
         if let rate, rate <= 0 { throw ValidationError("--rate must be greater than 0 messages per second") }
+        guard warmup >= 0 else { throw ValidationError("--warmup expects seconds, 0 or more") }
         if let duration, duration <= 0 { throw ValidationError("--duration must be greater than 0 seconds") }
         if profile != nil && template != nil { throw ValidationError("give --profile or --template, not both") }
         if let profile, ChargerTemplate.named(profile) == nil {
@@ -218,7 +222,7 @@ struct OcppSimCommand: AsyncParsableCommand {
         var quirks = noQuirks ? Set<QuirkMode>() : Set(chargerTemplate.quirks)
         quirks.formUnion(quirk.compactMap(QuirkMode.init(rawValue:)))
         let origin = start.flatMap { Timestamp(parsing: $0)?.date } ?? Date()
-        let stats = FleetStats(chargers: chargers, steadyStateOnly: plan.rate != nil)
+        let stats = FleetStats(chargers: chargers, steadyStateOnly: plan.rate != nil, warmupSeconds: warmup)
         var context = FleetContext(
             baseURLs: urls, template: chargerTemplate, scenario: plan,
             clock: SimClock(origin: origin, speed: speed), seed: seed, quirks: quirks,

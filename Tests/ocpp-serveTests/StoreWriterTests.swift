@@ -103,6 +103,26 @@ import Testing
         #expect(try await count() == 2)
     }
 
+    /// Housekeeping's last-seen flush: every charger in one operation (three statements for 1,203), new ones created
+    /// online with their registration, and a last-seen time never moved back.
+    @Test(.serialized, arguments: TestStore.allCases) func manyLastSeenTimesInOneOperation(store: TestStore) async throws {
+        let (pool, writer, runner) = try await open(store)
+        defer { runner.cancel() }
+        _ = try await writer.submit(.seen(chargerID: "C0", atMs: 5_000, online: false, registrationIfNew: "Accepted"))
+        let rows = (0..<1_203).map { StoreOperation.LastSeen(chargerID: "C\($0)", atMs: 1_000 + Int64($0), registrationIfNew: "Pending") }
+        #expect(try await writer.submit(.lastSeen(rows)) == .done)
+        let stored = try await pool.read { db in
+            try db.fetchAll(sql: "SELECT id, registration, last_seen_ms, online FROM chargers ORDER BY id")
+        }
+        #expect(stored.count == 1_203)
+        let byID = Dictionary(uniqueKeysWithValues: stored.map { (row: SQLRow) -> (String, SQLRow) in (row["id"], row) })
+        func described(_ id: String) -> String? {
+            byID[id].map { "\($0["registration"] as String) \($0["last_seen_ms"] as Int64) \($0["online"] as Int)" }
+        }
+        #expect(described("C0") == "Accepted 5000 1")
+        #expect(described("C1202") == "Pending 2202 1")
+    }
+
     @Test func synchronousIsFull() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("sync-\(UUID().uuidString).sqlite").path
         #expect(try StoreDatabase.synchronousLevel(StoreDatabase.openForWriting(path: path, fullSync: true)) == 2)

@@ -17,6 +17,9 @@ enum StoreOperation: Sendable {
     case logStatus(chargerID: String, status: String, atMs: Int64)
     /// Connection state and last activity; creates the charger row with `registrationIfNew` the first time.
     case seen(chargerID: String, atMs: Int64, online: Bool, registrationIfNew: String)
+    /// The last activity of many online chargers at once (housekeeping's periodic flush): a few multi-row statements
+    /// rather than one per charger, which on PostgreSQL held a whole commit for a round trip per charger.
+    case lastSeen([LastSeen])
     case event(ServerEvent)
     case purgeFrames(beforeMs: Int64)
     /// A command to a charger, logged before it is sent; answers `.inserted` with the command's id.
@@ -34,6 +37,15 @@ enum StoreOperation: Sendable {
     case tokenUsed(name: String, atMs: Int64)
     /// A charger's Basic-auth key (hashed), replaced whole; nil deletes it (`ChargerCredentials`).
     case chargerKey(chargerID: String, entry: ChargerCredentials.Entry?, atMs: Int64)
+}
+
+extension StoreOperation {
+    /// One charger's row in `lastSeen`.
+    struct LastSeen: Sendable, Equatable {
+        var chargerID: String
+        var atMs: Int64
+        var registrationIfNew: String
+    }
 }
 
 /// What a write produced that the caller needs for its answer.

@@ -13,6 +13,9 @@ struct OutgoingCall: Sendable {
     /// Kept across a reconnect so the central system can recognise a repeat.
     var messageID: String?
     var waiter: CheckedContinuation<JSONValue?, Never>?
+    /// Its round trip counts in the latency figures (in load mode only the load's own messages do: not the boot's
+    /// status reports, which come as a burst outside the offered rate).
+    var measured = true
 
     init(_ action: String, _ payload: JSONValue, transactional: Bool = false, localTransaction: Int? = nil,
          waiter: CheckedContinuation<JSONValue?, Never>? = nil) {

@@ -455,7 +455,9 @@ extension SimulatedCharger {
                 next = now + interval
             }
             guard online && booted else { continue }
+            takingLoadStep = true
             loadStep(k, measurands: measurands)
+            takingLoadStep = false
             k += 1
             if !(outbox.isEmpty && priority.isEmpty && inflight == nil) {
                 await withTaskCancellationHandler {

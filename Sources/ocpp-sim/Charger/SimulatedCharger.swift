@@ -104,6 +104,8 @@ actor SimulatedCharger {
     var finished = false
     /// The run is ending: loops stop, waiters are released, the socket closes.
     var stopping = false
+    /// Load mode: set while the load loop takes a step, so the calls it queues are the ones measured.
+    var takingLoadStep = false
     var everBooted = false
     /// Every session this charger ran, by the simulator's transaction number, for the run's report.
     var records: [(localID: Int, record: FleetStats.SessionRecord)] = []
@@ -352,6 +354,8 @@ actor SimulatedCharger {
             call.waiter?.resume(returning: nil)
             return
         }
+        var call = call
+        call.measured = !context.stats.steadyStateOnly || takingLoadStep
         outbox.append(call)
         wakeSender()
     }
@@ -462,15 +466,15 @@ actor SimulatedCharger {
                     context.stats.problem("\(id): invalid \(call.action) answer: \(error)")
                 }
             }
-            context.stats.answered(after: .now - sentAt, error: false, invalid: invalid)
+            context.stats.answered(after: .now - sentAt, error: false, invalid: invalid, measured: call.measured)
             await accepted(call, payload: payload)
             call.waiter?.resume(returning: payload)
         case .error(let error):
-            context.stats.answered(after: .now - sentAt, error: true, invalid: false)
+            context.stats.answered(after: .now - sentAt, error: true, invalid: false, measured: call.measured)
             context.stats.problem("\(id): \(call.action) answered with CALLERROR \(error.rawCode): \(error.description)")
             await failed(call)
         case .invalid(let reason):
-            context.stats.answered(after: .now - sentAt, error: true, invalid: true)
+            context.stats.answered(after: .now - sentAt, error: true, invalid: true, measured: call.measured)
             context.stats.problem("\(id): malformed answer to \(call.action): \(reason)")
             await failed(call)
         case .timeout:

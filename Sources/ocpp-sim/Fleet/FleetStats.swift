@@ -47,14 +47,20 @@ final class FleetStats: Sendable {
 
     let state = Mutex(State())
     let chargers: Int
-    /// Load mode: round trips count only once every charger has booted, so the boot burst does not blur the
-    /// figures at the offered rate.
+    /// Load mode: round trips count only once every charger has booted, and only those of the load's own messages,
+    /// so the boot burst (a BootNotification and status reports per charger) does not blur the figures at the
+    /// offered rate.
     let steadyStateOnly: Bool
     private let started = ContinuousClock.now
 
-    init(chargers: Int, steadyStateOnly: Bool = false) {
+    /// Load mode: after every charger booted, round trips answered within this many seconds are not counted either
+    /// (the central system working off the boot burst).
+    let warmupSeconds: Double
+
+    init(chargers: Int, steadyStateOnly: Bool = false, warmupSeconds: Double = 0) {
         self.chargers = chargers
         self.steadyStateOnly = steadyStateOnly
+        self.warmupSeconds = warmupSeconds
     }
 
     func update(_ body: (inout State) -> Void) {
@@ -62,11 +68,15 @@ final class FleetStats: Sendable {
     }
 
     /// A CALL's answer arrived after `elapsed`.
-    func answered(after elapsed: Duration, error: Bool, invalid: Bool) {
+    func answered(after elapsed: Duration, error: Bool, invalid: Bool, measured: Bool = true) {
         let micros = elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000
+        let sinceStart = ContinuousClock.now - started
+        let seconds = Double(sinceStart.components.seconds) + Double(sinceStart.components.attoseconds) / 1e18
         state.withLock {
             $0.answered += 1
-            if !steadyStateOnly || $0.allBootedAfter != nil { $0.latenciesMicros.append(Int32(clamping: micros)) }
+            if measured && (!steadyStateOnly || seconds >= ($0.allBootedAfter ?? .infinity) + warmupSeconds) {
+                $0.latenciesMicros.append(Int32(clamping: micros))
+            }
             if error { $0.callErrors += 1 }
             if invalid { $0.invalidAnswers += 1 }
         }
