@@ -1,4 +1,5 @@
 import ArgumentParser
+import CSQLiteTuning
 import Foundation
 import Hummingbird
 import Logging
@@ -376,6 +377,9 @@ struct OcppServeCommand: AsyncParsableCommand {
 
     /// ArgumentParser exits 64 on usage errors; the toolkit's contract says 2 (cli.md).
     static func main() async {
+        // Two malloc arenas, set before threads allocate: with glibc's default (8 per core) memory freed by one thread
+        // after a connect burst stayed in another's arena, about 0.5 KiB of RSS per idle charger at 10 000 (BENCHMARKS.md).
+        _ = ocpp_malloc_limit_arenas(2)
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {

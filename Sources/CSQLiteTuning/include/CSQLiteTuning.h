@@ -18,4 +18,8 @@ int ocpp_sqlite_memory_statistics_enabled(void);
 /// Whether a new connection gets a mutex of its own (serialized mode): 1 or 0, -1 when unknown.
 int ocpp_sqlite_connections_have_mutex(void);
 
+/// glibc's malloc: at most `arenas` arenas (mallopt M_ARENA_MAX; by default 8 per core). Each thread that allocates
+/// may get an arena of its own, and memory freed in one is not reused by another. Returns 0, or -1 when refused.
+int ocpp_malloc_limit_arenas(int arenas);
+
 #endif
