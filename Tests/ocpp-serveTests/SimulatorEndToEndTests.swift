@@ -27,6 +27,13 @@ import Testing
         return (process, output)
     }
 
+    /// Bad load-mode figures are usage errors: one line naming the flag, exit 2, before any connection.
+    @Test(arguments: [["--rate", "0"], ["--warmup", "-1"]]) func badLoadFiguresAreUsageErrors(arguments: [String]) async throws {
+        let run = try await ToolRun.run("ocpp-sim", ["--url", "ws://127.0.0.1:9/ocpp"] + arguments)
+        #expect(run.status == 2, "\(arguments): \(run.stderr)")
+        #expect(run.stderrLines.count == 1 && run.stderr.contains(arguments[0]), "\(run.stderr)")
+    }
+
     static func waitUntil(seconds: Double = 30, _ condition: () async throws -> Bool) async throws {
         let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
         while ContinuousClock.now < deadline {
