@@ -6,6 +6,7 @@ final class TestFileServer: Sendable {
     let directory: URL
     let port: Int
     private let process: Process
+    private let input: Pipe
 
     static let script = """
         import http.server, os, sys
@@ -21,6 +22,9 @@ final class TestFileServer: Sendable {
             do_POST = do_PUT
         s = http.server.ThreadingHTTPServer(('127.0.0.1', 0), H)
         print(s.server_address[1], flush=True)
+        # Ends when its stdin closes (stop(), or the test process gone): a signal may reach only pyenv's shim.
+        import threading
+        threading.Thread(target=lambda: (sys.stdin.read(), os._exit(0)), daemon=True).start()
         s.serve_forever()
         """
 
@@ -31,10 +35,13 @@ final class TestFileServer: Sendable {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", "-c", Self.script, directory.path]
         let out = Pipe()
+        let input = Pipe()
         process.standardOutput = out
+        process.standardInput = input
         process.standardError = FileHandle.nullDevice
         try process.run()
         self.process = process
+        self.input = input
         // The first line is the port.
         var text = ""
         let deadline = Date().addingTimeInterval(15)
@@ -52,5 +59,8 @@ final class TestFileServer: Sendable {
 
     var url: String { "http://127.0.0.1:\(port)/" }
 
-    func stop() { process.terminate() }
+    func stop() {
+        try? input.fileHandleForWriting.close()
+        process.terminate()
+    }
 }
