@@ -331,6 +331,8 @@ struct OcppServeCommand: AsyncParsableCommand {
             guard !v.isEmpty, v.count <= 64 else { throw ValidationError("--cpo-name expects 1 to 64 characters") }
             c.cpoName = v
         }
+        let nodeID = nodeID ?? file.nodeId
+        let leaseSeconds = leaseSeconds ?? file.leaseSeconds
         if nodeID != nil || leaseSeconds != nil {
             guard c.database.isPostgres else {
                 throw ValidationError("--node-id and --lease-seconds need several nodes on one database: give --db postgres://..., or drop them (SQLite is one node)")

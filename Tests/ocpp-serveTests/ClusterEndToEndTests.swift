@@ -39,6 +39,28 @@ import Testing
         #expect(bad.status == 2 && bad.stderr.contains("--node-id"))
     }
 
+    /// `node-id` and `lease-seconds` in the config file, like every other flag: taken on PostgreSQL, checked alike, and
+    /// a usage error on SQLite.
+    @Test func nodeSettingsComeFromTheConfigFileToo() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ocpp-node-config-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        func config(_ yaml: String) throws -> String {
+            let file = directory.appendingPathComponent("\(UUID().uuidString).yaml")
+            try yaml.write(to: file, atomically: true, encoding: .utf8)
+            return file.path
+        }
+        let url = try TestPostgres.newDatabaseURL()
+        let server = try await ServerProcess(arguments: ["--config", try config("node-id: FILENODE\nlease-seconds: 7\n")], db: url)
+        #expect(await Self.eventually { (try? TestPostgres.query(url: url, "SELECT id FROM nodes")) == "FILENODE" })
+        #expect(await server.stop() == 0)
+        let short = try await ToolRun.run("ocpp-serve", ["--db", url, "--socket", "none", "--config", try config("lease-seconds: 1\n")])
+        #expect(short.status == 2 && short.stderr.contains("--lease-seconds"), "\(short.stderr)")
+        let sqlite = try await ToolRun.run(
+            "ocpp-serve", ["--db", directory.appendingPathComponent("x.sqlite").path, "--socket", "none", "--config", try config("node-id: A\n")]
+        )
+        #expect(sqlite.status == 2 && sqlite.stderr.contains("postgres://"), "\(sqlite.stderr)")
+    }
+
     /// Must show 4: `ocpp-ctl reset CP` sent to node A reaches CP connected to node B (exit 0, the charger saw the
     /// Reset); a charger connected nowhere gives exit 3 from either node, unknown or known.
     @Test func aCommandThroughOneNodeReachesAChargerOnTheOther() async throws {

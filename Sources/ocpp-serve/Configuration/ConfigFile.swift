@@ -37,6 +37,9 @@ struct ConfigFile: Decodable, Equatable {
     var csrCaKey: String?
     var csrValidityDays: Int?
     var cpoName: String?
+    /// Several nodes on one PostgreSQL database.
+    var nodeId: String?
+    var leaseSeconds: Int?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case listen, db, validation, sync, socket, http, metrics, alerts
@@ -63,6 +66,8 @@ struct ConfigFile: Decodable, Equatable {
         case tlsCert = "tls-cert"
         case tlsKey = "tls-key"
         case tlsClientCa = "tls-client-ca"
+        case nodeId = "node-id"
+        case leaseSeconds = "lease-seconds"
     }
 
     struct Problem: Error, CustomStringConvertible {
