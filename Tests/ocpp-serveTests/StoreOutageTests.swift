@@ -55,6 +55,10 @@ import Testing
         restarted.withLock { $0 = ContinuousClock.now }
         let recovered = try await Self.waitUntil(seconds: 90) { server.stderr.contains { $0.contains("database available again") } }
         #expect(recovered, "recovered by itself: \(server.stderr.suffix(10))")
+        // The node's own session (LISTEN, leadership) noticed the outage and came back too: a wait on it left
+        // suspended by postgres-nio once held the server's shutdown for ever.
+        let relistening = try await Self.waitUntil(seconds: 30) { server.stderr.contains { $0.contains("cluster connection restored") } }
+        #expect(relistening, "\(server.stderr.filter { $0.contains("cluster") }.suffix(5))")
 
         let scriptedOutcome = await scripted.result
         if case .failure(let error) = scriptedOutcome { Issue.record("scripted charger: \(error); server: \(server.stderr.suffix(10))") }
@@ -92,7 +96,8 @@ import Testing
         let stopping = ContinuousClock.now
         let status = await server.stop()
         print("outage: the server stopped in \(ContinuousClock.now - stopping) with status \(status)")
-        #expect(status == 0, "a clean stop after the outage: \(server.stderr.suffix(15))")
+        let telling = server.stderr.filter { $0.contains("cluster") || $0.contains("database") || $0.contains("error") }
+        #expect(status == 0, "a clean stop after the outage: \(telling.suffix(20)) … \(server.stderr.suffix(10))")
     }
 
     static func waitUntil(seconds: Double, _ condition: () throws -> Bool) async throws -> Bool {
