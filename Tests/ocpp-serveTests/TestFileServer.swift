@@ -22,7 +22,7 @@ final class TestFileServer: Sendable {
             do_POST = do_PUT
         s = http.server.ThreadingHTTPServer(('127.0.0.1', 0), H)
         print(s.server_address[1], flush=True)
-        # Ends when its stdin closes (stop(), or the test process gone): a signal may reach only pyenv's shim.
+        # Ends when its stdin closes (stop(), or the test process gone): SIGTERM did not end it (it outlived pkill too).
         import threading
         threading.Thread(target=lambda: (sys.stdin.read(), os._exit(0)), daemon=True).start()
         s.serve_forever()
