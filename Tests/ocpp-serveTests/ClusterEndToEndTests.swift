@@ -61,6 +61,38 @@ import Testing
         #expect(sqlite.status == 2 && sqlite.stderr.contains("postgres://"), "\(sqlite.stderr)")
     }
 
+    /// PostgreSQL stopped under two nodes: both keep their chargers, their own sessions (LISTEN, leadership) notice
+    /// the loss and come back, a command through node A then reaches a charger on node B again, and both stop
+    /// cleanly. (A query postgres-nio left suspended by the outage once held a node's shutdown for ever.)
+    @Test func twoNodesComeBackAfterADatabaseOutage() async throws {
+        let cluster = try TestPostgres.privateCluster()
+        let url = try TestPostgres.newDatabaseURL(in: cluster)
+        let a = try await ServerProcess(arguments: ["--node-id", "A", "--log-level", "info"], db: url)
+        let b = try await ServerProcess(arguments: ["--node-id", "B", "--log-level", "info"], db: url)
+        let charger = try await RespondingCharger.start(b.url, id: "CL-OUT") { _, _ in .result(["status": "Accepted"]) }
+        #expect(try await Self.ctl(a, ["reset", "CL-OUT"]).status == 0, "reaches B before the outage")
+
+        try TestPostgres.stop(cluster)
+        try await Task.sleep(for: .seconds(8))
+        try TestPostgres.restart(cluster)
+        for node in [a, b] {
+            let back = await Self.eventually(seconds: 30) { node.stderr.contains { $0.contains("cluster connection restored") } }
+            #expect(back, "\(node.stderr.filter { $0.contains("cluster") }.suffix(5))")
+        }
+        var reset = try await Self.ctl(a, ["reset", "CL-OUT"])
+        for _ in 0..<20 where reset.status != 0 {
+            try await Task.sleep(for: .milliseconds(500))
+            reset = try await Self.ctl(a, ["reset", "CL-OUT"])
+        }
+        #expect(reset.status == 0, "reaches B after the outage: \(reset.stdout)\(reset.stderr)")
+        #expect(charger.calls.filter { $0.action == "Reset" }.count >= 2)
+        await charger.stop()
+        for node in [a, b] {
+            let status = await node.stop()
+            #expect(status == 0, "\(node.stderr.filter { $0.contains("cluster") || $0.contains("database") }.suffix(10))")
+        }
+    }
+
     /// Must show 4: `ocpp-ctl reset CP` sent to node A reaches CP connected to node B (exit 0, the charger saw the
     /// Reset); a charger connected nowhere gives exit 3 from either node, unknown or known.
     @Test func aCommandThroughOneNodeReachesAChargerOnTheOther() async throws {
