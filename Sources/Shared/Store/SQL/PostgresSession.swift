@@ -11,9 +11,14 @@ public final class PostgresSession: Sendable {
     let connection: PostgresConnection
     private let logger: Logger
 
+    /// The waits in flight, ended together when the connection closes (one callback on its close future for the
+    /// session, not one per query: a ping every 2 s would otherwise pile up callbacks for the session's lifetime).
+    private let waits = SessionWaits()
+
     private init(connection: PostgresConnection, logger: Logger) {
         self.connection = connection
         self.logger = logger
+        connection.closeFuture.whenComplete { [waits] _ in waits.closeAll() }
     }
 
     /// `applicationName` shows in `pg_stat_activity`, so an operator sees which session is whose.
@@ -73,12 +78,10 @@ public final class PostgresSession: Sendable {
     /// holds nothing: the connection is closed by then.
     private func whileOpen<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) async throws -> T {
         let wait = FirstOutcome<T>()
-        let connection = self.connection
+        guard let id = waits.add({ wait.finish(.failure(PostgresSessionError.closed)) }) else { throw PostgresSessionError.closed }
+        defer { waits.remove(id) }
         return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { continuation in
-                wait.start(continuation, work)
-                connection.closeFuture.whenComplete { _ in wait.finish(.failure(PostgresSessionError.closed)) }
-            }
+            try await withCheckedThrowingContinuation { continuation in wait.start(continuation, work) }
         } onCancel: {
             wait.finish(.failure(CancellationError()))
         }
@@ -138,5 +141,39 @@ private final class FirstOutcome<T: Sendable>: Sendable {
         }
         waiter?.resume(with: result)
         task?.cancel()
+    }
+}
+
+/// A session's waits in flight, by number; all of them are ended when the connection closes, and none is taken after.
+private final class SessionWaits: Sendable {
+    private struct State {
+        var next = 0
+        var closed = false
+        var enders: [Int: @Sendable () -> Void] = [:]
+    }
+
+    private let state = Mutex(State())
+
+    /// Registers `end`; nil when the connection already closed.
+    func add(_ end: @escaping @Sendable () -> Void) -> Int? {
+        state.withLock { state in
+            guard !state.closed else { return nil }
+            state.next += 1
+            state.enders[state.next] = end
+            return state.next
+        }
+    }
+
+    func remove(_ id: Int) {
+        _ = state.withLock { $0.enders.removeValue(forKey: id) }
+    }
+
+    func closeAll() {
+        let enders = state.withLock { state in
+            state.closed = true
+            defer { state.enders = [:] }
+            return Array(state.enders.values)
+        }
+        for end in enders { end() }
     }
 }
