@@ -7,7 +7,8 @@ import Shared
 struct ChargersCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "chargers",
-        abstract: "List known chargers: id, connected, registration, vendor, model, firmware, last seen, connector statuses."
+        abstract: "List known chargers: id, connected, registration, vendor, model, firmware, last seen, connector statuses.",
+        discussion: "With several server nodes, CONNECTED names the node each charger is connected to: yes (NODE)."
     )
 
     @OptionGroup(visibility: .hidden) var globals: GlobalOptions

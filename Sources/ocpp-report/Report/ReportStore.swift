@@ -103,26 +103,30 @@ struct ReportStore {
     static func registerScanSQL(_ dialect: SQLDialect) -> String {
         """
         SELECT transaction_id, at_ms, value FROM meter_values\(reportIndexHint(dialect))
-        WHERE measurand = 'Energy.Active.Import.Register' AND transaction_id BETWEEN ? AND ? AND phase = ''
-            AND transaction_id IS NOT NULL AND \(StoreSchema.reportMeasurands) AND value IS NOT NULL AND location NOT IN ('Inlet', 'EV')
+        \(registerFilter)
         ORDER BY transaction_id, at_ms, value
         """
     }
+
+    /// The register samples both scans read: the same rows on both engines, so their reports are identical.
+    private static let registerFilter = """
+        WHERE measurand = 'Energy.Active.Import.Register' AND transaction_id BETWEEN ? AND ? AND phase = ''
+            AND transaction_id IS NOT NULL AND \(StoreSchema.reportMeasurands) AND value IS NOT NULL AND location NOT IN ('Inlet', 'EV')
+        """
+
+    /// PostgreSQL: the same samples as `registerScanSQL`, one row of arrays per transaction (in the same order),
+    /// because postgres-nio's work per row (about 1 µs) was most of the month summary's time with one row per sample.
+    static let registerSeriesSQL = """
+        SELECT transaction_id, array_agg(at_ms ORDER BY at_ms, value), array_agg(value ORDER BY at_ms, value) FROM meter_values
+        \(registerFilter)
+        GROUP BY transaction_id ORDER BY transaction_id
+        """
 
     /// The register aggregates, in one ordered pass over the covering index `meter_values_report`: the database
     /// filters and orders (no sort: the index is in transaction, time order), and each row is folded into its
     /// transaction's running aggregates as it streams by, nothing kept. Window functions (`lag`) did the same in SQL
     /// but took ten times as long on SQLite (5 s against 0.5 s for a month of 10 million meter values, BENCHMARKS.md);
     /// the same fold on both engines keeps their reports identical.
-    /// PostgreSQL: the same samples, one row of arrays per transaction (in the same order), because postgres-nio's
-    /// work per row (about 1 µs) was most of the month summary's time with one row per sample.
-    static let registerSeriesSQL = """
-        SELECT transaction_id, array_agg(at_ms ORDER BY at_ms, value), array_agg(value ORDER BY at_ms, value) FROM meter_values
-        WHERE measurand = 'Energy.Active.Import.Register' AND transaction_id BETWEEN ? AND ? AND phase = ''
-            AND transaction_id IS NOT NULL AND \(StoreSchema.reportMeasurands) AND value IS NOT NULL AND location NOT IN ('Inlet', 'EV')
-        GROUP BY transaction_id ORDER BY transaction_id
-        """
-
     private func registerStats(ids: [Int64], _ body: (Int64, RegisterStats) -> Void) throws {
         guard let low = ids.min(), let high = ids.max() else { return }
         let wanted = Set(ids)
